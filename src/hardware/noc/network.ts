@@ -1,0 +1,88 @@
+import type { Kernel } from '../../kernel/kernel.js';
+
+/**
+ * The seam between the spiking simulation and the network-on-chip. Two implementations sit
+ * behind it: `ideal` (XY hop count, fixed per-hop delay, no contention) and `detailed` (routers
+ * with buffers, allocation, crossbar, links and credits). The simulation never looks inside.
+ *
+ * Mesh nodes are numbered row-major: `node = y * meshWidth + x`, x to the east, y to the south.
+ * A packet carries its spike (in `payload`), so the network changes only *when* things happen,
+ * never a spike time.
+ */
+export interface NocPacket {
+  /** Unique per run, assigned by the sender. */
+  id: number;
+  srcNode: number;
+  /** One node for unicast; several for an XY-tree multicast packet. */
+  dstNodes: readonly number[];
+  /** Packet length in flits (spikes are 1 flit). */
+  flits: number;
+  /** 'spike' packets carry spikes; 'control' packets carry end-of-window markers. */
+  kind: 'spike' | 'control';
+  /** Opaque to the network, handed back on delivery. */
+  payload: unknown;
+}
+
+/** Called once per (packet, destination) when the packet's tail flit reaches the destination. */
+export type DeliverFn = (packet: NocPacket, dstNode: number, time: number) => void;
+
+/** Statistics every network reports. Times are in the kernel's unit (ns in the SNN simulation). */
+export interface NocStats {
+  packetsInjected: number;
+  /** Deliveries: one per (packet, destination). */
+  packetsDelivered: number;
+  /** Links traversed by packets (a multicast tree counts each tree link once). */
+  hops: number;
+  /** Links traversed by flits (hops x flits per packet). */
+  flitHops: number;
+  /** Per direction, flits leaving routers: [N, E, S, W, local]. */
+  directionFlits: [number, number, number, number, number];
+  /** Flits that passed through each router (indexed by node). */
+  routerFlits: Float64Array;
+  /** Sum over deliveries of latency (injection to tail arrival). */
+  latencySum: number;
+  /** Sum over deliveries of zero-load latency (what it would take on an empty network). */
+  zeroLoadLatencySum: number;
+  /** Largest delivery latency seen. */
+  latencyMax: number;
+}
+
+export interface NetworkOnChip {
+  readonly kind: 'ideal' | 'detailed';
+  readonly meshWidth: number;
+  readonly meshHeight: number;
+  /** Binds the network to the simulation's kernel and delivery callback; call once. */
+  attach(kernel: Kernel, onDeliver: DeliverFn): void;
+  /** Offers a packet at the local port of `packet.srcNode` at the kernel's current time. */
+  inject(packet: NocPacket): void;
+  /** Statistics accumulated since construction (or the last `resetStats`). */
+  stats(): NocStats;
+  resetStats(): void;
+}
+
+/** Mesh coordinates of a node. */
+export function nodeXY(node: number, meshWidth: number): { x: number; y: number } {
+  return { x: node % meshWidth, y: Math.floor(node / meshWidth) };
+}
+
+/** Links on the XY (dimension-order) route between two nodes: the Manhattan distance. */
+export function xyHops(src: number, dst: number, meshWidth: number): number {
+  const dx = Math.abs((src % meshWidth) - (dst % meshWidth));
+  const dy = Math.abs(Math.floor(src / meshWidth) - Math.floor(dst / meshWidth));
+  return dx + dy;
+}
+
+/** Fresh, zeroed statistics for a mesh of `nodes` routers. */
+export function emptyNocStats(nodes: number): NocStats {
+  return {
+    packetsInjected: 0,
+    packetsDelivered: 0,
+    hops: 0,
+    flitHops: 0,
+    directionFlits: [0, 0, 0, 0, 0],
+    routerFlits: new Float64Array(nodes),
+    latencySum: 0,
+    zeroLoadLatencySum: 0,
+    latencyMax: 0,
+  };
+}
