@@ -1,0 +1,159 @@
+import type { LayerSpec, Shape3 } from './network.js';
+import { ACC_ONE } from './neuron.js';
+
+/**
+ * Dense (whole-layer) operators over `tau` arrays in CHW order, written as plain gather loops:
+ * the obviously-right form the event-driven simulator is checked against.
+ *
+ * A weighted layer produces the fixed-point accumulators `aAcc = sum w tau` and
+ * `wAcc = sum w` over the *spiking* inputs of each output neuron (see neuron.ts); padding
+ * positions are silent and contribute nothing.
+ */
+
+export interface Accumulators {
+  aAcc: Float64Array;
+  wAcc: Float64Array;
+}
+
+/** Per-weight `w` on the accumulator grid, computed once per layer. */
+export function weightsToAcc(weights: Float32Array): Float64Array {
+  const out = new Float64Array(weights.length);
+  for (let i = 0; i < weights.length; i++) out[i] = Math.round(weights[i]! * ACC_ONE);
+  return out;
+}
+
+type Conv = Extract<LayerSpec, { kind: 'conv' }>;
+
+/** 2D convolution (stride, zero padding that is silent) into fixed-point accumulators. */
+export function convAccumulate(
+  tauIn: Float64Array,
+  inShape: Shape3,
+  layer: Conv,
+  weights: Float32Array,
+  wAccs: Float64Array,
+  outShape: Shape3,
+): Accumulators {
+  const { kernel: k, stride, padding } = layer;
+  const n = outShape.c * outShape.h * outShape.w;
+  const aAcc = new Float64Array(n);
+  const wAcc = new Float64Array(n);
+  for (let oc = 0; oc < outShape.c; oc++) {
+    for (let oy = 0; oy < outShape.h; oy++) {
+      for (let ox = 0; ox < outShape.w; ox++) {
+        let a = 0;
+        let w = 0;
+        for (let ic = 0; ic < inShape.c; ic++) {
+          for (let ky = 0; ky < k; ky++) {
+            const iy = oy * stride + ky - padding;
+            if (iy < 0 || iy >= inShape.h) continue;
+            for (let kx = 0; kx < k; kx++) {
+              const ix = ox * stride + kx - padding;
+              if (ix < 0 || ix >= inShape.w) continue;
+              const tau = tauIn[(ic * inShape.h + iy) * inShape.w + ix]!;
+              if (tau === 0) continue;
+              const wi = ((oc * inShape.c + ic) * k + ky) * k + kx;
+              a += Math.round(weights[wi]! * tau * ACC_ONE);
+              w += wAccs[wi]!;
+            }
+          }
+        }
+        const o = (oc * outShape.h + oy) * outShape.w + ox;
+        aAcc[o] = a;
+        wAcc[o] = w;
+      }
+    }
+  }
+  return { aAcc, wAcc };
+}
+
+/** Dense layer (`weights` is `[units, in]`) into fixed-point accumulators. */
+export function denseAccumulate(
+  tauIn: Float64Array,
+  units: number,
+  weights: Float32Array,
+  wAccs: Float64Array,
+): Accumulators {
+  const nIn = tauIn.length;
+  const aAcc = new Float64Array(units);
+  const wAcc = new Float64Array(units);
+  for (let o = 0; o < units; o++) {
+    let a = 0;
+    let w = 0;
+    const row = o * nIn;
+    for (let i = 0; i < nIn; i++) {
+      const tau = tauIn[i]!;
+      if (tau === 0) continue;
+      a += Math.round(weights[row + i]! * tau * ACC_ONE);
+      w += wAccs[row + i]!;
+    }
+    aAcc[o] = a;
+    wAcc[o] = w;
+  }
+  return { aAcc, wAcc };
+}
+
+/**
+ * Analog convolution on the host (`direct` encoding): plain real-valued sum over the raw input
+ * in index order (no fixed point, no spikes). Padding is zero.
+ */
+export function convAnalog(
+  input: ArrayLike<number>,
+  inShape: Shape3,
+  layer: Conv,
+  weights: Float32Array,
+  outShape: Shape3,
+): Float64Array {
+  const { kernel: k, stride, padding } = layer;
+  const out = new Float64Array(outShape.c * outShape.h * outShape.w);
+  for (let oc = 0; oc < outShape.c; oc++) {
+    for (let oy = 0; oy < outShape.h; oy++) {
+      for (let ox = 0; ox < outShape.w; ox++) {
+        let s = 0;
+        for (let ic = 0; ic < inShape.c; ic++) {
+          for (let ky = 0; ky < k; ky++) {
+            const iy = oy * stride + ky - padding;
+            if (iy < 0 || iy >= inShape.h) continue;
+            for (let kx = 0; kx < k; kx++) {
+              const ix = ox * stride + kx - padding;
+              if (ix < 0 || ix >= inShape.w) continue;
+              s +=
+                weights[((oc * inShape.c + ic) * k + ky) * k + kx]! *
+                input[(ic * inShape.h + iy) * inShape.w + ix]!;
+            }
+          }
+        }
+        out[(oc * outShape.h + oy) * outShape.w + ox] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Max pooling as the earliest spike: the largest `tau` of each region wins (`t = min`), silent
+ * when the whole region is silent. Takes no window of its own.
+ */
+export function maxPoolTau(
+  tauIn: Float64Array,
+  inShape: Shape3,
+  size: number,
+  stride: number,
+  outShape: Shape3,
+): Float64Array {
+  const out = new Float64Array(outShape.c * outShape.h * outShape.w);
+  for (let c = 0; c < outShape.c; c++) {
+    for (let oy = 0; oy < outShape.h; oy++) {
+      for (let ox = 0; ox < outShape.w; ox++) {
+        let best = 0;
+        for (let py = 0; py < size; py++) {
+          for (let px = 0; px < size; px++) {
+            const t = tauIn[(c * inShape.h + oy * stride + py) * inShape.w + ox * stride + px]!;
+            if (t > best) best = t;
+          }
+        }
+        out[(c * outShape.h + oy) * outShape.w + ox] = best;
+      }
+    }
+  }
+  return out;
+}
