@@ -1,0 +1,175 @@
+/**
+ * The results of one `ttfsim simulate` run: the contract between the simulate command (which
+ * writes `results/<run>/run.json`, `frames.csv` and `spikes-frame<k>.json`), the sweep (which reads
+ * `summary`) and the HTML report (which reads all of it).
+ *
+ * Everything except `wall` is a pure function of the inputs (config, model, data, seed, tool
+ * version): two runs with identical inputs write identical files apart from `wall`.
+ * Energies are in joules, times in ns or steps as their names say.
+ */
+
+/** SOP + hop + static energy (Eq. 12), in joules. */
+export interface EnergyJ {
+  sop: number;
+  hop: number;
+  static: number;
+  total: number;
+}
+
+/** Per-frame figures (one row of frames.csv). */
+export interface FrameRecord {
+  /** Index of the frame in the data set. */
+  index: number;
+  label: number;
+  /** Predicted class, -1 for no decision. */
+  decision: number;
+  correct: boolean;
+  /** Spikes of weighted layers (the paper's count). */
+  spikes: number;
+  sparsity: number;
+  sops: number;
+  /** Spike packets (control packets are in `controlPackets`). */
+  packets: number;
+  controlPackets: number;
+  hops: number;
+  /** Input-to-decision latency in time steps and in ns. */
+  latencySteps: number;
+  latencyNs: number;
+  energyJ: EnergyJ;
+}
+
+/** Mean per-frame figures of one layer (stage). */
+export interface LayerRecord {
+  name: string;
+  kind: 'input' | 'conv' | 'pool' | 'flatten' | 'dense';
+  /** Stage index (0 = input encoding). */
+  stage: number;
+  window: number;
+  shape: [number, number, number];
+  neurons: number;
+  spikes: number;
+  /** Spikes / neurons of this layer. */
+  firingFraction: number;
+  /** Fraction of neurons that never fired, averaged over frames (the paper's Fig. 6). */
+  inactiveFraction: number;
+  sops: number;
+  packets: number;
+  hops: number;
+  energyJ: EnergyJ;
+  /** Cores this stage occupies (0 for pool/flatten, which live on the producing layer's cores). */
+  cores: number;
+}
+
+export interface CoreRecord {
+  core: number;
+  /** Mesh node (row-major, `y * meshWidth + x`). */
+  node: number;
+  x: number;
+  y: number;
+  /** Name of the layer (stage) whose neurons it holds. */
+  layer: string;
+  neurons: number;
+  /** Mean per frame. */
+  sops: number;
+  energyJ: EnergyJ;
+}
+
+export interface NocRecord {
+  kind: 'ideal' | 'detailed';
+  timing: 'async' | 'clocked' | 'ideal';
+  /** Per frame means. */
+  packets: number;
+  hops: number;
+  flitHops: number;
+  /** [N, E, S, W, local] flits per frame. */
+  directionFlits: [number, number, number, number, number];
+  /** Per router (node index) flits per frame. */
+  routerFlits: number[];
+  /** Per router congestion: mean extra latency (ns) of packets that passed it, or stall counts. */
+  routerCongestion: number[];
+  /** Per link flits per frame, keyed "from->to" by node index. */
+  linkFlits: Record<string, number>;
+  latencyNs: {
+    mean: number;
+    p50: number;
+    p99: number;
+    max: number;
+    zeroLoadMean: number;
+    congestionMean: number;
+  };
+  /** Histogram of packet latency: bin edges (ns, length k+1) and counts (length k). */
+  latencyHistogram: { edgesNs: number[]; counts: number[] };
+}
+
+export interface RunSummary {
+  frames: number;
+  /** Fraction correct (null if the weights are untrained: the accuracy is meaningless). */
+  accuracy: number | null;
+  sparsity: number;
+  /** Means per frame. */
+  spikes: number;
+  sops: number;
+  packets: number;
+  hops: number;
+  latencySteps: number;
+  latencyNs: number;
+  energyJ: EnergyJ;
+  /** Frames per second when frames are pipelined through the layers. */
+  framesPerSecond: number;
+  coresUsed: number;
+  mesh: { width: number; height: number };
+  /** Eq. 11 / Table 2 estimate from this run's latency (steps) and spikes. */
+  theoreticalEnergy: { trueNorth: number; spiNNaker: number };
+}
+
+export interface RunResult {
+  tool: { name: 'ttfsim'; version: string };
+  /** The run's id (folder name under results/). */
+  run: string;
+  seed: number;
+  weightsTrained: boolean;
+  /** Plain words for users: e.g. that untrained weights make the accuracy meaningless. */
+  notes: string[];
+  options: {
+    noc: 'ideal' | 'detailed';
+    stepsPerWindow: number | null;
+    weightBits: number | null;
+    frames: [number, number];
+    data: string;
+  };
+  /** The resolved hardware config (after --set overrides). */
+  hardware: Record<string, unknown>;
+  model: {
+    name: string;
+    path: string;
+    sha256: string;
+    readout: 'first-spike' | 'membrane';
+    neurons: number;
+  };
+  input: { dataset: string; sha256: string };
+  /** sha256 of the resolved hardware config JSON. */
+  hardwareSha256: string;
+  summary: RunSummary;
+  layers: LayerRecord[];
+  cores: CoreRecord[];
+  noc: NocRecord;
+  frames: FrameRecord[];
+  /** Wall-clock figures: the only part that differs between identical runs. */
+  wall: { seconds: number; framesPerSecond: number };
+}
+
+/**
+ * `spikes-frame<k>.json`: every spike of one frame for rasters (the paper's Fig. 5). Times are
+ * absolute model times in windows (`t` in `[window, window + 1)`).
+ */
+export interface SpikeRaster {
+  frame: number;
+  layers: {
+    name: string;
+    stage: number;
+    window: number;
+    neurons: number;
+    neuron: number[];
+    t: number[];
+  }[];
+}
