@@ -1,5 +1,5 @@
 import type { LayerSpec, Shape3 } from './network.js';
-import { ACC_ONE } from './neuron.js';
+import { toAcc } from './neuron.js';
 
 /**
  * Dense (whole-layer) operators over `tau` arrays in CHW order, written as plain gather loops:
@@ -18,7 +18,7 @@ export interface Accumulators {
 /** Per-weight `w` on the accumulator grid, computed once per layer. */
 export function weightsToAcc(weights: Float32Array): Float64Array {
   const out = new Float64Array(weights.length);
-  for (let i = 0; i < weights.length; i++) out[i] = Math.round(weights[i]! * ACC_ONE);
+  for (let i = 0; i < weights.length; i++) out[i] = toAcc(weights[i]!);
   return out;
 }
 
@@ -34,30 +34,32 @@ export function convAccumulate(
   outShape: Shape3,
 ): Accumulators {
   const { kernel: k, stride, padding } = layer;
-  const n = outShape.c * outShape.h * outShape.w;
-  const aAcc = new Float64Array(n);
-  const wAcc = new Float64Array(n);
-  for (let oc = 0; oc < outShape.c; oc++) {
-    for (let oy = 0; oy < outShape.h; oy++) {
-      for (let ox = 0; ox < outShape.w; ox++) {
+  const [inC, inH, inW] = [inShape.c, inShape.h, inShape.w];
+  const [outC, outH, outW] = [outShape.c, outShape.h, outShape.w];
+  const aAcc = new Float64Array(outC * outH * outW);
+  const wAcc = new Float64Array(outC * outH * outW);
+  for (let oc = 0; oc < outC; oc++) {
+    for (let oy = 0; oy < outH; oy++) {
+      for (let ox = 0; ox < outW; ox++) {
         let a = 0;
         let w = 0;
-        for (let ic = 0; ic < inShape.c; ic++) {
+        for (let ic = 0; ic < inC; ic++) {
           for (let ky = 0; ky < k; ky++) {
             const iy = oy * stride + ky - padding;
-            if (iy < 0 || iy >= inShape.h) continue;
+            if (iy < 0 || iy >= inH) continue;
+            const rowIn = (ic * inH + iy) * inW;
+            const rowW = ((oc * inC + ic) * k + ky) * k;
             for (let kx = 0; kx < k; kx++) {
               const ix = ox * stride + kx - padding;
-              if (ix < 0 || ix >= inShape.w) continue;
-              const tau = tauIn[(ic * inShape.h + iy) * inShape.w + ix]!;
+              if (ix < 0 || ix >= inW) continue;
+              const tau = tauIn[rowIn + ix]!;
               if (tau === 0) continue;
-              const wi = ((oc * inShape.c + ic) * k + ky) * k + kx;
-              a += Math.round(weights[wi]! * tau * ACC_ONE);
-              w += wAccs[wi]!;
+              a += toAcc(weights[rowW + kx]! * tau);
+              w += wAccs[rowW + kx]!;
             }
           }
         }
-        const o = (oc * outShape.h + oy) * outShape.w + ox;
+        const o = (oc * outH + oy) * outW + ox;
         aAcc[o] = a;
         wAcc[o] = w;
       }
@@ -83,7 +85,7 @@ export function denseAccumulate(
     for (let i = 0; i < nIn; i++) {
       const tau = tauIn[i]!;
       if (tau === 0) continue;
-      a += Math.round(weights[row + i]! * tau * ACC_ONE);
+      a += toAcc(weights[row + i]! * tau);
       w += wAccs[row + i]!;
     }
     aAcc[o] = a;
