@@ -32,6 +32,8 @@ export interface FrameRecord {
   packets: number;
   controlPackets: number;
   hops: number;
+  /** Links traversed by control packets (their energy is in `energyJ.hop` when counted). */
+  controlHops?: number;
   /** Input-to-decision latency in time steps and in ns. */
   latencySteps: number;
   latencyNs: number;
@@ -87,6 +89,11 @@ export interface NocRecord {
   routerFlits: number[];
   /** Per router congestion: mean extra latency (ns) of packets that passed it, or stall counts. */
   routerCongestion: number[];
+  /**
+   * Optional (added for the report's axis label): the unit of `routerCongestion`, e.g. `ns`
+   * (mean extra latency) or `stalls`. The report assumes `ns` when absent.
+   */
+  routerCongestionUnit?: string;
   /** Per link flits per frame, keyed "from->to" by node index. */
   linkFlits: Record<string, number>;
   latencyNs: {
@@ -120,6 +127,52 @@ export interface RunSummary {
   mesh: { width: number; height: number };
   /** Eq. 11 / Table 2 estimate from this run's latency (steps) and spikes. */
   theoreticalEnergy: { trueNorth: number; spiNNaker: number };
+  /** The inputs of that estimate: L = windows x steps per window, S = mean spikes per frame. */
+  theoreticalInputs?: { latencySteps: number; spikes: number };
+  /** Fraction of frames with no decision (every output silent, first-spike readout). */
+  noDecision?: number;
+  /** Frames whose decision equals the label, even when the weights are untrained. */
+  correct?: number;
+  /** Means per frame of control packets (end-of-window markers) and their hops. */
+  controlPackets?: number;
+  controlHops?: number;
+}
+
+/** One line of the energy ledger: `joules = count x coefficient` (src/hardware/energy.ts). */
+export interface EnergyTermRecord {
+  count: number;
+  countUnit: string;
+  coefficient: number;
+  coefficientUnit: string;
+  joules: number;
+}
+
+/** The per-frame energy ledger (Eq. 12), every figure with its count and coefficient. */
+export interface EnergyLedgerRecord {
+  perFrame: {
+    sop: EnergyTermRecord;
+    hop: EnergyTermRecord;
+    controlHop: EnergyTermRecord;
+    static: EnergyTermRecord;
+    totalJ: number;
+  };
+  /** Per frame, per layer (SOPs where they happen, hops where packets start). */
+  layers: {
+    stage: number;
+    name: string;
+    sop: EnergyTermRecord;
+    hop: EnergyTermRecord;
+    totalJ: number;
+  }[];
+  /** Per frame, per core (SOP energy of the core's neurons). */
+  cores: { core: number; sop: EnergyTermRecord }[];
+  /** Eq. 11 / Table 2, normalized to the rate-coding row (512 steps, 2.612M spikes). */
+  theoretical: {
+    latencySteps: number;
+    spikes: number;
+    trueNorth: { a: number; b: number; value: number };
+    spiNNaker: { a: number; b: number; value: number };
+  };
 }
 
 export interface RunResult {
@@ -136,6 +189,8 @@ export interface RunResult {
     weightBits: number | null;
     frames: [number, number];
     data: string;
+    /** Frames on the chip at once; null: one per window (frames pipelined). */
+    framesInFlight?: number | null;
   };
   /** The resolved hardware config (after --set overrides). */
   hardware: Record<string, unknown>;
@@ -154,6 +209,19 @@ export interface RunResult {
   cores: CoreRecord[];
   noc: NocRecord;
   frames: FrameRecord[];
+  /** The energy ledger behind `summary.energyJ` (added by simulate; optional for readers). */
+  energy?: EnergyLedgerRecord;
+  /** What produced the figures (`sim`: the event-driven simulator). */
+  engine?: string;
+  /** The mapping in brief: cores per layer, mesh, placement. */
+  mapping?: {
+    placement: string;
+    meshWidth: number;
+    meshHeight: number;
+    coresUsed: number;
+    utilization: number;
+    stages: { stage: number; name: string; cores: number; window: number }[];
+  };
   /** Wall-clock figures: the only part that differs between identical runs. */
   wall: { seconds: number; framesPerSecond: number };
 }
