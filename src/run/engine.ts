@@ -1,0 +1,105 @@
+import type { HardwareConfig } from '../hardware/config.js';
+import type { Mapping } from '../mapping/types.js';
+import type { Network } from '../snn/network.js';
+
+/**
+ * The seam between the run orchestration (`src/run`) and whatever simulates frames. The
+ * orchestration only needs these per-frame counts; `simEngine.ts` adapts the event-driven
+ * simulator of `src/sim` to them, `referenceEngine.ts` derives them from the dense reference
+ * forward pass and the mapping (an ideal, contention-free network; used as an oracle in tests).
+ *
+ * Attribution (what the energy ledger and the per-layer table use):
+ * - `stageSops[s]`: synaptic operations that update neurons of stage `s` (the receiving layer,
+ *   where they happen); pool, flatten and the encoding have none.
+ * - `stagePackets[s]`, `stageHops[s]`: spike packets (and their links) leaving the cores of
+ *   mapped stage `s` (the sending layer); the stage is the mapped one (a conv stage carries the
+ *   packets of the pool hosted on its cores).
+ * - `coreSops[c]`: SOPs done by core `c` (its neurons are the targets).
+ */
+export interface EngineFrame {
+  /** Index of the frame in the data set. */
+  index: number;
+  label: number;
+  /** Predicted class, -1 for no decision. */
+  decision: number;
+  /** `tau` of every stage (0 = silent), CHW order, as in `referenceForward`. */
+  tau: Float64Array[];
+  /** Spikes per stage (0 for the raw-image stage of a direct encoding). */
+  stageSpikes: number[];
+  stageSops: number[];
+  stagePackets: number[];
+  stageHops: number[];
+  controlPackets: number;
+  controlHops: number;
+  coreSops: Float64Array;
+  /** Input-to-decision latency. */
+  latencySteps: number;
+  latencyNs: number;
+}
+
+/** Network-on-chip figures of a whole run (totals over its frames). */
+export interface EngineNoc {
+  kind: 'ideal' | 'detailed';
+  timing: 'async' | 'clocked' | 'ideal';
+  /** All packets (spike + control) and their links. */
+  packets: number;
+  hops: number;
+  flitHops: number;
+  directionFlits: [number, number, number, number, number];
+  routerFlits: ArrayLike<number>;
+  /** Per router: mean congestion latency (ns) of the packets that passed it; zeros if ideal. */
+  routerCongestion: ArrayLike<number>;
+  /** Flits per directed link, keyed "from->to" by node index. */
+  linkFlits: Record<string, number>;
+  latencyNs: {
+    mean: number;
+    p50: number;
+    p99: number;
+    max: number;
+    zeroLoadMean: number;
+    congestionMean: number;
+  };
+  latencyHistogram: { edgesNs: number[]; counts: number[] };
+}
+
+export interface EngineRunResult {
+  /** Frames per second when consecutive frames are pipelined through the layers. */
+  framesPerSecond: number;
+  noc: EngineNoc;
+  /** Short name of the engine, recorded in run.json (`sim`, `reference`). */
+  engine: string;
+  /** Anything a reader should know about how the figures were obtained. */
+  notes: string[];
+}
+
+export interface EngineInput {
+  /** The network as loaded (float weights); the engine quantizes it to `weightBits`. */
+  network: Network;
+  weightBits: number | null;
+  /** False for seeded random weights. */
+  weightsTrained: boolean;
+  model: string;
+  mapping: Mapping;
+  config: HardwareConfig;
+  noc: 'ideal' | 'detailed';
+  /** Steps per window of the neurons, or null for exact continuous time. */
+  stepsPerWindow: number | null;
+  seed: number;
+  /** Frames in flight at once; null: the engine's default (one per window). */
+  framesInFlight: number | null;
+  /** Inputs of the frames to run (frame-major, raw model units) and their labels. */
+  images: Float32Array;
+  labels: ArrayLike<number>;
+  /** Data-set index of the first frame. */
+  firstIndex: number;
+  count: number;
+}
+
+/**
+ * Simulates `input.count` frames, calling `onFrame` once per frame in order (the frame object
+ * may be reused after the call returns: copy what you keep).
+ */
+export type Engine = (
+  input: EngineInput,
+  onFrame: (frame: EngineFrame) => void,
+) => EngineRunResult | Promise<EngineRunResult>;

@@ -1,0 +1,65 @@
+import type { FramesSpec } from './frames.js';
+
+/** Defaults of a run with no options: the README's first command. */
+export const DEFAULT_HARDWARE = 'mesh22nm';
+export const DEFAULT_MODEL = 'mnist-cnn';
+export const DEFAULT_SEED = 1;
+export const DEFAULT_NOC: 'ideal' | 'detailed' = 'detailed';
+
+/**
+ * When `--frames` is not given, a run covers the whole test set only if that is cheap; otherwise
+ * the first frames, so that a default run finishes in well under a minute. The budget is in
+ * neuron-frames (the paper's neuron count x frames), a pure function of the model: MNIST CNN
+ * (12,202 neurons) gets 200 frames, VGG16 (284,682) 8. `--frames all` runs everything.
+ */
+export const DEFAULT_NEURON_FRAMES = 2_440_400;
+
+/** The options of one run (`ttfsim simulate`), as a library caller passes them. */
+export interface SimulateOptions {
+  /** Hardware config: bundled name (`mesh22nm`, with or without `.json`) or path. */
+  hw?: string;
+  /** Model: bundled name (`mnist-cnn`, `vgg16`) or path to a manifest. */
+  model?: string;
+  /** `mnist`, `cifar10` or a data folder; default: the model's `dataset`. */
+  data?: string;
+  /** `N`, `A:B`, `all`; default: see {@link DEFAULT_NEURON_FRAMES}. */
+  frames?: FramesSpec;
+  noc?: 'ideal' | 'detailed';
+  /** Steps per window (sets `timing.stepsPerWindow`), or `exact` for continuous time. */
+  stepsPerWindow?: number | 'exact';
+  /** Weight bits (sets `chip.weightBits`), or `float` for unquantized weights. */
+  weightBits?: number | 'float';
+  seed?: number;
+  /**
+   * Frames on the chip at once (host flow control). Default: one per window of the network, so
+   * that frames pipeline through the layers (throughput); 1: each frame alone (the latency of a
+   * single frame, without waiting behind the previous ones).
+   */
+  framesInFlight?: number;
+  /** `key=value` overrides of hardware fields (`energy.sopEnergyPj=1.5`). */
+  set?: readonly string[];
+  /** Results folder; default `<resultsRoot>/<run id>`. */
+  out?: string;
+  /** Where default results folders go (default `results`, relative to the working directory). */
+  resultsRoot?: string;
+  /** Write every spike to this CSV (`frame,layer,neuron,t`). */
+  traceSpikes?: string;
+  /** Write results files (default true); false: only compute the RunResult. */
+  write?: boolean;
+  /** Environment for `TTFSIM_CIFAR10_DIR` (default `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+/** Progress and messages while a run goes; everything optional. */
+export interface SimulateHooks {
+  /** Called once when the inputs are resolved, before any frame runs. */
+  onStart?(info: {
+    run: string;
+    frames: number;
+    model: string;
+    hardware: string;
+    notes: string[];
+  }): void;
+  /** Called after each frame: `done` of `total`. */
+  onProgress?(done: number, total: number): void;
+}

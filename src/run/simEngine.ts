@@ -1,0 +1,224 @@
+import { DetailedNoc } from '../hardware/noc/detailed.js';
+import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from '../hardware/noc/network.js';
+import {
+  getRoutingFunction,
+  lowestPort,
+  neighbour,
+  type RoutingFn,
+} from '../hardware/noc/routing.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { SimFrameResult } from '../sim/frameResult.js';
+import { simulateFrames } from '../sim/run.js';
+import { idealNocFactory, type NocFactory, prepareSimulation } from '../sim/setup.js';
+import type { Engine, EngineFrame, EngineNoc } from './engine.js';
+
+/**
+ * The default engine: the event-driven simulator of `src/sim` (`prepareSimulation` +
+ * `simulateFrames`), with the ideal or the detailed network-on-chip, adapted to the per-frame
+ * counts of `engine.ts`. The network is wrapped to histogram packet latencies (injection to
+ * delivery, log2 bins in ns), which `NocStats` does not keep.
+ */
+
+/** Log2 latency bins: edges 0, 1, 2, 4, ... ns. */
+class LatencyHistogram {
+  readonly counts: number[] = [];
+
+  add(ns: number): void {
+    const bin = ns < 1 ? 0 : Math.floor(Math.log2(ns)) + 1;
+    while (this.counts.length <= bin) this.counts.push(0);
+    this.counts[bin]!++;
+  }
+
+  edges(): number[] {
+    return [0, ...this.counts.map((_, i) => 2 ** i)];
+  }
+}
+
+/**
+ * Per router, the mean congestion latency (actual - zero-load, ns) of the packets whose route
+ * passes it (source and destination included): where packets wait.
+ */
+class RouterCongestion {
+  readonly sum: Float64Array;
+  readonly count: Float64Array;
+
+  constructor(
+    nodes: number,
+    private readonly w: number,
+    private readonly h: number,
+    private readonly route: RoutingFn,
+  ) {
+    this.sum = new Float64Array(nodes);
+    this.count = new Float64Array(nodes);
+  }
+
+  add(src: number, dst: number, extraNs: number): void {
+    let here = src;
+    for (;;) {
+      this.sum[here]! += extraNs;
+      this.count[here]!++;
+      if (here === dst) return;
+      here = neighbour(here, lowestPort(this.route(here, dst, this.w)), this.w, this.h);
+    }
+  }
+
+  means(): number[] {
+    return Array.from(this.sum, (x, i) => (this.count[i]! > 0 ? x / this.count[i]! : 0));
+  }
+}
+
+/**
+ * Wraps a network so that every delivery's latency lands in `hist` and, for the detailed
+ * network, its congestion part (latency - zero-load) in `congestion`.
+ */
+function recording(
+  inner: NetworkOnChip,
+  hist: LatencyHistogram,
+  congestion: RouterCongestion,
+): NetworkOnChip {
+  const injected = new Map<number, { t: number; left: number }>();
+  const detailed = inner instanceof DetailedNoc ? inner : null;
+  let kernelRef: Kernel | undefined;
+  return {
+    kind: inner.kind,
+    meshWidth: inner.meshWidth,
+    meshHeight: inner.meshHeight,
+    attach(kernel: Kernel, onDeliver: DeliverFn): void {
+      kernelRef = kernel;
+      inner.attach(kernel, (p, d, t) => {
+        const rec = injected.get(p.id);
+        if (rec !== undefined) {
+          const latency = t - rec.t;
+          hist.add(latency);
+          if (detailed !== null) {
+            congestion.add(p.srcNode, d, Math.max(0, latency - detailed.lastZeroLoadLatency));
+          }
+          if (--rec.left === 0) injected.delete(p.id);
+        }
+        onDeliver(p, d, t);
+      });
+    },
+    inject(packet: NocPacket): void {
+      if (packet.dstNodes.length > 0) {
+        injected.set(packet.id, { t: kernelRef!.now, left: packet.dstNodes.length });
+      }
+      inner.inject(packet);
+    },
+    stats: () => inner.stats(),
+    resetStats: () => inner.resetStats(),
+  };
+}
+
+export const detailedNocFactory: NocFactory = (w, h, params) => new DetailedNoc(w, h, params);
+
+function nocRecord(
+  s: NocStats,
+  kind: 'ideal' | 'detailed',
+  timing: 'async' | 'clocked' | 'ideal',
+  w: number,
+  h: number,
+  hist: LatencyHistogram,
+  congestion: RouterCongestion,
+): EngineNoc {
+  const linkFlits: Record<string, number> = {};
+  if (s.linkFlits !== undefined) {
+    const keys: [string, number][] = [];
+    for (let i = 0; i < s.linkFlits.length; i++) {
+      const k = s.linkFlits[i]!;
+      if (k === 0) continue;
+      const from = i >> 2;
+      const to = neighbour(from, i & 3, w, h);
+      if (to >= 0) keys.push([`${from}->${to}`, k]);
+    }
+    keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [name, k] of keys) linkFlits[name] = k;
+  }
+  const n = s.packetsDelivered;
+  const mean = n > 0 ? s.latencySum / n : 0;
+  const zeroLoadMean = n > 0 ? s.zeroLoadLatencySum / n : 0;
+  return {
+    kind,
+    timing,
+    packets: s.packetsInjected,
+    hops: s.hops,
+    flitHops: s.flitHops,
+    directionFlits: [...s.directionFlits],
+    routerFlits: Array.from(s.routerFlits),
+    routerCongestion: congestion.means(),
+    linkFlits,
+    latencyNs: {
+      mean,
+      p50: s.latencyP50 ?? mean,
+      p99: s.latencyP99 ?? s.latencyMax,
+      max: s.latencyMax,
+      zeroLoadMean,
+      congestionMean: mean - zeroLoadMean,
+    },
+    latencyHistogram: { edgesNs: hist.edges(), counts: [...hist.counts] },
+  };
+}
+
+export const simEngine: Engine = (input, onFrame) => {
+  const hist = new LatencyHistogram();
+  const { meshWidth, meshHeight } = input.mapping;
+  // Adaptive routing picks among minimal routes; congestion is attributed along the XY one.
+  const routing = input.config.noc.routing === 'yx' ? 'yx' : 'xy';
+  const congestion = new RouterCongestion(
+    meshWidth * meshHeight,
+    meshWidth,
+    meshHeight,
+    getRoutingFunction(routing),
+  );
+  const base = input.noc === 'detailed' ? detailedNocFactory : idealNocFactory;
+  const setup = prepareSimulation(input.network, input.config, {
+    timeMode: input.stepsPerWindow === null ? 'exact' : 'quantized',
+    weightBits: input.weightBits,
+    weightsTrained: input.weightsTrained,
+    model: input.model,
+    mapping: input.mapping,
+    noc: (w, h, p) => recording(base(w, h, p), hist, congestion),
+  });
+  const summary = simulateFrames(
+    setup,
+    { images: input.images, count: input.count },
+    {
+      labels: input.labels,
+      keepTau: false,
+      ...(input.framesInFlight !== null ? { maxFramesInFlight: input.framesInFlight } : {}),
+    },
+    (r: SimFrameResult) => {
+      const frame: EngineFrame = {
+        index: input.firstIndex + r.frame,
+        label: input.labels[r.frame]!,
+        decision: r.decision,
+        tau: r.tau,
+        stageSpikes: r.spikes,
+        stageSops: r.sopsIn,
+        stagePackets: r.packets,
+        stageHops: r.hops,
+        controlPackets: r.controlPackets,
+        controlHops: r.controlHops,
+        coreSops: r.coreSops,
+        latencySteps: r.latencySteps,
+        latencyNs: r.latencyNs,
+      };
+      onFrame(frame);
+    },
+  );
+  const timing = input.noc === 'ideal' ? 'ideal' : input.config.noc.timing;
+  const notes: string[] = [];
+  if (input.stepsPerWindow === null) {
+    notes.push(
+      `exact (continuous) spike times; latency in steps uses the chip's ${input.config.timing.stepsPerWindow} steps per window`,
+    );
+  }
+  return {
+    framesPerSecond: summary.framesPerSecond,
+    engine: 'sim',
+    notes,
+    noc: nocRecord(summary.noc, input.noc, timing, meshWidth, meshHeight, hist, congestion),
+  };
+};
+
+/** The engine `runSimulation` uses unless told otherwise. */
+export const defaultEngine: Engine = simEngine;
