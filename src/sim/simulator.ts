@@ -1,0 +1,376 @@
+import type { NetworkOnChip, NocPacket } from '../hardware/noc/network.js';
+import type { EventTarget, Kernel } from '../kernel/kernel.js';
+import { encodeDirect, encodeInput } from '../snn/encoding.js';
+import { convAnalog } from '../snn/layers.js';
+import { spikeTime } from '../snn/neuron.js';
+import { decide } from '../snn/reference.js';
+import type { LayerLink, SimCore } from './connectivity.js';
+import { coreSops, evaluateCore, poolCore } from './core.js';
+import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
+import { PacketSender, type SpikePayload } from './packets.js';
+import type { SimSetup } from './setup.js';
+
+/**
+ * The event-driven simulation of a whole network on its mapped cores (docs/simulation.md).
+ * One object per run; it is the kernel's only event target besides the network-on-chip.
+ *
+ * Events (kind, a, b, ref):
+ * - INJECT (frame): the host hands a frame to the encoding cores.
+ * - OPEN (core, frame): the core opens its window: closed-form evaluation of its neurons (Eq. 7),
+ *   pooling in the core, and its spikes queued in emission order.
+ * - EMIT (core, -, slot): the core's spikes due now leave as packets to their destination cores;
+ *   the next emission time is scheduled (one pending EMIT per core).
+ * - END (core, frame): window end: end-of-window markers (control packets) to the next layer.
+ * - NoC delivery (from the network): a spike packet does its SOPs on the destination core's
+ *   targets; a marker counts towards opening that core's window.
+ */
+
+const K_INJECT = 0;
+const K_OPEN = 1;
+const K_EMIT = 2;
+const K_END = 3;
+/** Priorities at equal times: NoC deliveries (0) first, then injections, opens, spikes, ends. */
+const P_INJECT = 1;
+const P_OPEN = 2;
+const P_EMIT = 3;
+const P_END = 4;
+
+/** Per-spike callback for spike traces: model time `t` (windows) and physical emission time. */
+export type SpikeFn = (
+  frame: number,
+  stage: number,
+  neuron: number,
+  t: number,
+  emitNs: number,
+) => void;
+
+export interface Inputs {
+  count: number;
+  get(i: number): ArrayLike<number>;
+}
+
+export interface RunControl {
+  /** Frames that may be in flight at once (host flow control). Default: windows per frame. */
+  maxFramesInFlight: number;
+  /** Earliest time between frame injections (ns). Default 0: as fast as the chip takes them. */
+  frameIntervalNs: number;
+  /** Give every frame result its own tau arrays (default true). */
+  keepTau: boolean;
+  onSpike: SpikeFn | null;
+  onFrame: (r: SimFrameResult) => void;
+}
+
+export class Simulator implements EventTarget {
+  private readonly cores: SimCore[];
+  private readonly links: LayerLink[];
+  private readonly slots: FrameSlot[];
+  private readonly M: number;
+  private readonly nextFrame: Int32Array;
+  private readonly inWindow: Uint8Array;
+  private readonly markers: Int32Array;
+  private readonly busyUntil: Float64Array;
+  /** Per core: its spikes of the open window in emission order, and the cursor into them. */
+  private readonly emitQueue: Int32Array[];
+  private readonly emitLen: Int32Array;
+  private readonly emitPos: Int32Array;
+  private readonly emitOpenNs: Float64Array;
+  private readonly packets: PacketSender;
+  private injected = 0;
+  completed = 0;
+
+  constructor(
+    private readonly setup: SimSetup,
+    private readonly kernel: Kernel,
+    noc: NetworkOnChip,
+    private readonly inputs: Inputs,
+    private readonly ctl: RunControl,
+  ) {
+    const { conn, mapping, stages: all } = setup;
+    this.cores = conn.cores;
+    this.links = conn.links;
+    this.M = Math.max(1, Math.min(ctl.maxFramesInFlight, inputs.count));
+    // Accumulators for the weighted stages computed on the chip (not the encoding).
+    const accStages = all.map((st) => mapping.stages.some((m, i) => i > 0 && m.stage === st.stage));
+    this.slots = Array.from(
+      { length: this.M },
+      () => new FrameSlot(all, accStages, mapping.coresUsed),
+    );
+    const n = mapping.coresUsed;
+    this.nextFrame = new Int32Array(n);
+    this.inWindow = new Uint8Array(n);
+    this.markers = new Int32Array(n * this.M);
+    this.busyUntil = new Float64Array(n);
+    this.emitQueue = this.cores.map((c) => new Int32Array(c.emitNeurons.length));
+    this.emitLen = new Int32Array(n);
+    this.emitPos = new Int32Array(n);
+    this.emitOpenNs = new Float64Array(n);
+    this.packets = new PacketSender(setup, noc);
+    noc.attach(kernel, (p, d) => this.deliver(p, d));
+  }
+
+  /** Schedules the first frames; run the kernel afterwards. */
+  start(): void {
+    for (let f = 0; f < Math.min(this.M, this.inputs.count); f++) {
+      this.kernel.scheduleAt(f * this.ctl.frameIntervalNs, P_INJECT, this, K_INJECT, f);
+    }
+  }
+
+  onEvent(kind: number, a: number, b: number, ref: unknown, kernel: Kernel): void {
+    if (kind === K_EMIT) this.emitDue(a, ref as FrameSlot);
+    else if (kind === K_OPEN) this.open(a, b, kernel.now);
+    else if (kind === K_END) this.end(a, b, kernel.now);
+    else this.inject(a);
+  }
+
+  private slotOf(frame: number): FrameSlot {
+    return this.slots[frame % this.M]!;
+  }
+
+  private inject(f: number): void {
+    const { stages: all, network } = this.setup;
+    const slot = this.slotOf(f);
+    slot.reset(f, this.ctl.keepTau || slot.frame < 0);
+    const input = this.inputs.get(f);
+    const enc = network.arch.encoding;
+    const steps = this.setup.stepsPerWindow;
+    if (enc.kind === 'pixel') {
+      slot.tau[0]!.set(encodeInput(input, enc.maxValue, steps));
+    } else {
+      const layer = network.arch.layers[0]!;
+      if (layer.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
+      slot.tau[0]!.set(input);
+      const analog = convAnalog(input, all[0]!.shape, layer, network.weights[0]!, all[1]!.shape);
+      slot.tau[1]!.set(encodeDirect(analog, steps));
+    }
+    this.injected = f + 1;
+    for (const c of this.setup.mapping.stages[0]!.cores) this.tryOpen(c.id);
+  }
+
+  /** Opens core `c`'s next window if its inputs are complete and it is free (SPEC section 5). */
+  private tryOpen(c: number): void {
+    if (this.inWindow[c]) return;
+    const f = this.nextFrame[c]!;
+    if (f >= this.inputs.count) return;
+    const core = this.cores[c]!;
+    const mk = c * this.M + (f % this.M);
+    if (core.mapIdx === 0 ? f >= this.injected : this.markers[mk]! < core.needMarkers) return;
+    this.markers[mk] = 0;
+    this.inWindow[c] = 1;
+    const kernel = this.kernel;
+    const t0 = Math.max(kernel.now, this.busyUntil[c]!);
+    const slot = this.slotOf(f);
+    if (core.mapIdx === 0 && t0 < slot.startNs) slot.startNs = t0;
+    const timing = this.setup.hw.timing;
+    const openNs = t0 + timing.windowOpenNs + core.neurons * timing.neuronUpdateNs;
+    this.busyUntil[c] = openNs;
+    kernel.scheduleAt(openNs, P_OPEN, this, K_OPEN, c, f);
+  }
+
+  /** Physical offset of a spike `tau` from its window's open (ns). */
+  private offsetNs(tau: number): number {
+    const s = this.setup;
+    if (s.stepsPerWindow !== null) {
+      return Math.round((1 - tau) * s.stepsPerWindow) * (s.windowNs / s.stepsPerWindow);
+    }
+    return (1 - tau) * s.windowNs;
+  }
+
+  private open(c: number, f: number, now: number): void {
+    const s = this.setup;
+    const core = this.cores[c]!;
+    const slot = this.slotOf(f);
+    const sm = s.mapping.stages[core.mapIdx]!;
+    const st = s.stages[core.stage]!;
+    const isOutput = core.stage === s.outputStage;
+    if (core.mapIdx > 0) {
+      evaluateCore(
+        core,
+        st,
+        slot.aAcc[core.stage]!,
+        slot.wAcc[core.stage]!,
+        slot.tau[core.stage]!,
+        isOutput ? slot.outputMembrane : null,
+        !(isOutput && s.network.arch.readout === 'membrane'),
+        s.stepsPerWindow,
+      );
+    }
+    sm.hosted.forEach((hs, k) => {
+      const layer = s.stages[hs]!.layer!;
+      if (layer.kind !== 'pool') return;
+      const tin = slot.tau[hs - 1]!;
+      poolCore(
+        core.hostedNeurons[k]!,
+        tin,
+        s.stages[hs - 1]!,
+        s.stages[hs]!,
+        layer.size,
+        layer.stride,
+        slot.tau[hs]!,
+      );
+    });
+    if (this.ctl.onSpike !== null) this.traceCore(core, slot, now);
+    if (isOutput) {
+      if (now > slot.outputOpenNs) slot.outputOpenNs = now;
+    } else if (core.mapIdx < this.links.length) {
+      this.queueEmissions(c, core, slot.tau[sm.emitStage]!, slot, now);
+    }
+    this.kernel.scheduleAt(now + s.windowNs, P_END, this, K_END, c, f);
+  }
+
+  /**
+   * Queues the core's spikes of this window in emission order (earliest first: larger `tau`;
+   * ties in neuron order) and schedules the first. One EMIT event per distinct emission time
+   * is pending per core at a time, which keeps the kernel's heap small.
+   */
+  private queueEmissions(
+    c: number,
+    core: SimCore,
+    tau: Float64Array,
+    slot: FrameSlot,
+    now: number,
+  ): void {
+    const list = core.emitNeurons;
+    const q = this.emitQueue[c]!;
+    let n = 0;
+    for (let i = 0; i < list.length; i++) if (tau[list[i]!]! > 0) q[n++] = list[i]!;
+    if (n === 0) return;
+    q.subarray(0, n).sort((x, y) => tau[y]! - tau[x]! || x - y);
+    this.emitLen[c] = n;
+    this.emitPos[c] = 0;
+    this.emitOpenNs[c] = now;
+    this.kernel.scheduleAt(now + this.offsetNs(tau[q[0]!]!), P_EMIT, this, K_EMIT, c, 0, slot);
+  }
+
+  /** Emits the core's queued spikes due now, then schedules the next emission time. */
+  private emitDue(c: number, slot: FrameSlot): void {
+    const core = this.cores[c]!;
+    const tau = slot.tau[this.links[core.mapIdx]!.emitStage]!;
+    const q = this.emitQueue[c]!;
+    const len = this.emitLen[c]!;
+    let pos = this.emitPos[c]!;
+    const offset = this.offsetNs(tau[q[pos]!]!);
+    while (pos < len && this.offsetNs(tau[q[pos]!]!) === offset) this.emit(c, q[pos++]!, slot);
+    this.emitPos[c] = pos;
+    if (pos < len) {
+      const next = this.emitOpenNs[c]! + this.offsetNs(tau[q[pos]!]!);
+      this.kernel.scheduleAt(next, P_EMIT, this, K_EMIT, c, 0, slot);
+    }
+  }
+
+  private traceCore(core: SimCore, slot: FrameSlot, now: number): void {
+    const s = this.setup;
+    const fn = this.ctl.onSpike!;
+    const st = s.stages[core.stage]!;
+    const { h, w } = st.shape;
+    const tau = slot.tau[core.stage]!;
+    for (let ch = core.channelStart; ch < core.channelEnd; ch++) {
+      for (let i = (ch * h + core.rowStart) * w; i < (ch * h + core.rowEnd) * w; i++) {
+        if (tau[i]! > 0)
+          fn(
+            slot.frame,
+            core.stage,
+            i,
+            spikeTime(st.window, tau[i]!),
+            now + this.offsetNs(tau[i]!),
+          );
+      }
+    }
+    s.mapping.stages[core.mapIdx]!.hosted.forEach((hs, k) => {
+      if (s.stages[hs]!.layer!.kind !== 'pool') return;
+      const t = slot.tau[hs]!;
+      for (const i of core.hostedNeurons[k]!) {
+        if (t[i]! > 0)
+          fn(slot.frame, hs, i, spikeTime(s.stages[hs]!.window, t[i]!), now + this.offsetNs(t[i]!));
+      }
+    });
+  }
+
+  /** A spike leaves core `c`: one packet per destination core, or one multicast packet. */
+  private emit(c: number, j: number, slot: FrameSlot): void {
+    const core = this.cores[c]!;
+    const link = this.links[core.mapIdx]!;
+    if (!link.colHasTargets[j % link.inW]) return;
+    const y = Math.floor(j / link.inW) % link.inH;
+    if (link.rowDst[y]!.length === 0) return;
+    const payload: SpikePayload = {
+      slot,
+      frame: slot.frame,
+      neuron: j,
+      tau: slot.tau[link.emitStage]![j]!,
+      link,
+      srcStage: this.setup.mapping.stages[core.mapIdx]!.stage,
+    };
+    this.packets.sendSpike(c, link, y, payload, slot);
+  }
+
+  private deliver(packet: NocPacket, dstNode: number): void {
+    const d = this.setup.conn.coreOfNode[dstNode]!;
+    if (packet.kind === 'control') {
+      const f = packet.payload as number;
+      this.markers[d * this.M + (f % this.M)]++;
+      this.tryOpen(d);
+      return;
+    }
+    const p = packet.payload as SpikePayload;
+    const next = this.nextFrame[d]!;
+    if (next > p.frame || (next === p.frame && this.inWindow[d])) {
+      throw new Error(
+        `core ${d}: a spike of frame ${p.frame} arrived after the core opened that frame's window (the network reordered it past an end-of-window marker)`,
+      );
+    }
+    const slot = p.slot;
+    const ts = p.link.targetStage;
+    const n = coreSops(p.link, this.cores[d]!, p.neuron, p.tau, slot.aAcc[ts]!, slot.wAcc[ts]!);
+    slot.sopsIn[ts] += n;
+    slot.sopsOut[p.srcStage] += n;
+    slot.coreSops[d] += n;
+    const start = Math.max(this.kernel.now, this.busyUntil[d]!);
+    this.busyUntil[d] = start + n * this.setup.hw.timing.sopNs;
+  }
+
+  private end(c: number, f: number, now: number): void {
+    const core = this.cores[c]!;
+    const slot = this.slotOf(f);
+    if (core.markerDst.length > 0) this.packets.sendMarkers(c, f, slot);
+    this.inWindow[c] = 0;
+    this.nextFrame[c] = f + 1;
+    slot.coresDone++;
+    if (now > slot.endNs) slot.endNs = now;
+    if (slot.coresDone === this.cores.length) this.complete(slot, now);
+    this.tryOpen(c);
+  }
+
+  private complete(slot: FrameSlot, now: number): void {
+    const s = this.setup;
+    const out = slot.tau[s.outputStage]!;
+    const readout = s.network.arch.readout;
+    const decision = decide(readout, out, slot.outputMembrane);
+    const fired = readout === 'first-spike' && decision >= 0;
+    const tau = fired ? out[decision]! : 0;
+    const modelT = fired ? spikeTime(s.outputWindow, tau) : s.outputWindow + 1;
+    const result = frameResultOf(
+      slot,
+      s.stages,
+      s.paperNeurons,
+      s.network.arch.encoding.kind === 'direct',
+      {
+        decision,
+        latencySteps: modelT * s.clockStepsPerWindow,
+        decisionNs: slot.outputOpenNs + (fired ? this.offsetNs(tau) : s.windowNs),
+        hostMacs: s.hostMacs,
+      },
+    );
+    this.completed++;
+    this.ctl.onFrame(result);
+    const f = slot.frame + this.M;
+    if (f < this.inputs.count) {
+      this.kernel.scheduleAt(
+        Math.max(now, f * this.ctl.frameIntervalNs),
+        P_INJECT,
+        this,
+        K_INJECT,
+        f,
+      );
+    }
+  }
+}
