@@ -45,6 +45,29 @@ export interface NocStats {
   zeroLoadLatencySum: number;
   /** Largest delivery latency seen. */
   latencyMax: number;
+  /** Median delivery latency (optional: filled by the networks in src/hardware/noc). */
+  latencyP50?: number;
+  /** 99th-percentile delivery latency (nearest rank). */
+  latencyP99?: number;
+  /** Flits that entered the network (one per flit of each injected packet). */
+  flitsInjected?: number;
+  /** Flits per directed link, indexed `node * 4 + port` with ports N, E, S, W. */
+  linkFlits?: Float64Array;
+  /** Per directed link, the fraction of the stats interval during which it carried flits. */
+  linkUtilization?: Float64Array;
+  /** Mean and largest of {@link linkUtilization} over the links that exist. */
+  linkUtilizationMean?: number;
+  linkUtilizationMax?: number;
+  /** Largest occupancy of any input buffer (one VC), in flits. */
+  bufferMaxFlits?: number;
+  /** Time-averaged occupancy of an input buffer (one VC), in flits. */
+  bufferMeanFlits?: number;
+  /** Times a flit ready to leave its buffer was held back (lost arbitration or no credit). */
+  stalls?: number;
+  /** Of {@link stalls}, those caused by a full downstream buffer (no credit or no free VC). */
+  creditStalls?: number;
+  /** Length of the stats interval in kernel units (from construction or `resetStats`). */
+  elapsed?: number;
 }
 
 export interface NetworkOnChip {

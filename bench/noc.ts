@@ -1,0 +1,55 @@
+/**
+ * Benchmark of the detailed network-on-chip: flit-hops per wall-clock second for 8x8 uniform
+ * random traffic (1-flit packets, XY, default router) at a low and at a near-saturation load,
+ * in both timing styles. Target: >= 2 M flit-hops/s on one core in both styles. CPU time is
+ * printed beside wall time: on a shared machine it is the fairer figure.
+ *
+ *     node --import tsx bench/noc.ts [--cycles N]
+ */
+import { nocSchema } from '../src/hardware/noc/params.js';
+import { runSynthetic } from '../src/hardware/noc/synthetic.js';
+
+const arg = process.argv.indexOf('--cycles');
+const cycles = arg > 0 ? Number(process.argv[arg + 1]) : 30_000;
+/** Loads (flits/node/cycle): low, and about 90% of the measured saturation throughput. */
+const cases = [
+  { timing: 'clocked', low: 0.1, near: 0.18 },
+  { timing: 'async', low: 0.1, near: 0.3 },
+] as const;
+
+function measure(timing: 'clocked' | 'async', rate: number, measureCycles: number) {
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const r = runSynthetic({
+    meshWidth: 8,
+    meshHeight: 8,
+    params: nocSchema.parse({ timing }),
+    pattern: 'uniform',
+    rate,
+    packetFlits: 1,
+    warmupCycles: 1000,
+    measureCycles,
+    seed: 1,
+    drainCycles: 0,
+  });
+  const wallS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  return { r, wallS, cpuS, flitHopsPerS: r.flitHops / wallS };
+}
+
+// Warm the JIT up on both engines first.
+measure('clocked', 0.1, 3000);
+measure('async', 0.1, 3000);
+console.log(`NoC benchmark: 8x8 mesh, uniform, 1-flit packets, XY; ${cycles} measured cycles`);
+console.log(
+  'timing   load   accepted  latency   flit-hops     wall s   M flit-hops/s   cpu s  M flit-hops/cpu-s',
+);
+for (const c of cases) {
+  for (const rate of [c.low, c.near]) {
+    const { r, wallS, cpuS, flitHopsPerS } = measure(c.timing, rate, cycles);
+    console.log(
+      `${c.timing.padEnd(8)} ${rate.toFixed(2).padStart(5)}  ${r.acceptedFlitRate.toFixed(3).padStart(8)}  ${r.avgPacketLatency.toFixed(1).padStart(7)}  ${String(r.flitHops).padStart(10)}  ${wallS.toFixed(2).padStart(8)}  ${(flitHopsPerS / 1e6).toFixed(2).padStart(14)}  ${cpuS.toFixed(2).padStart(6)}  ${(r.flitHops / cpuS / 1e6).toFixed(2).padStart(18)}`,
+    );
+  }
+}

@@ -1,0 +1,376 @@
+import type { EventTarget, Kernel } from '../../kernel/kernel.js';
+import { roundRobinPick as importedPick } from './arbiter.js';
+import { Fabric } from './fabric.js';
+import type { RoutingFn } from './routing.js';
+import { NocDeadlockError } from './watchdog.js';
+import type { StageDelays } from './zeroLoad.js';
+
+/** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
+const PORTS = 5;
+const PORT_LOCAL = 4;
+/** Local binding of the arbiter function (a call through an import binding costs more). */
+const roundRobinPick = importedPick;
+
+const EV_ARRIVE = 0;
+const EV_EJECT = 1;
+const EV_CREDIT = 2;
+
+/** Called when a tail reaches its destination's sink (engine time in cycles). */
+export type TailFn = (worm: number, node: number, cycle: number) => void;
+
+/**
+ * The clocked router (as in BookSim): every stage takes whole cycles and allocation happens at
+ * cycle boundaries. One kernel event per *active* cycle (idle cycles are skipped); inside it, in
+ * this order:
+ *
+ *  1. arrivals due this cycle: flits into input buffers, flits into sinks (deliveries), credits;
+ *  2. injection: each source queue moves at most one flit into its local input port;
+ *  3. per router, separable input-first switch allocation: each input port's round-robin
+ *     arbiter picks one of its VCs whose front flit is eligible and can use an output (a VC
+ *     with a credit downstream); each output port's round-robin arbiter picks one of the input
+ *     ports requesting it; winners cross the switch.
+ *
+ * A flit that wins in cycle c leaves its FIFO at c + sa, reaches the next input buffer at
+ * c + sa + xb + link (a sink at c + sa + xb) and returns its credit at max(c + 1, c + sa +
+ * credit). The front flit of a FIFO may compete from max(arrival + (head ? rc + va : 0),
+ * departure of its predecessor + 1): route computation and VC allocation run from the head's
+ * arrival, overlapped with the flits ahead of it. Arrivals and credits
+ * caused by cycle c land in later cycles, so the routers of one cycle are independent and the
+ * order in which they are visited does not matter.
+ */
+export class ClockedFabric extends Fabric implements EventTarget {
+  /** Timing wheel of arrivals and credits: per slot, entries of 4 ints (type, a, b, c). */
+  private wheel: Int32Array[];
+  private readonly wheelFill: Int32Array;
+  private readonly wheelMask: number;
+  private wheelCount = 0;
+  private kernel: Kernel | undefined;
+  /** Last cycle processed, and the cycle of the next scheduled tick (Infinity: none). */
+  lastTick = -1;
+  private nextTick = Number.POSITIVE_INFINITY;
+  private readonly vcReq: Int32Array;
+  private readonly portReq = new Int32Array(PORTS);
+  private readonly portVc = new Int32Array(PORTS);
+  private readonly portGrant = new Int32Array(PORTS);
+  onTail: TailFn = () => {};
+
+  constructor(
+    meshWidth: number,
+    meshHeight: number,
+    vcs: number,
+    depthFlits: number,
+    routeFn: RoutingFn,
+    adaptive: boolean,
+    st: StageDelays,
+    readonly clockNs: number,
+    readonly watchdogNs: number,
+    readonly priority: number,
+  ) {
+    super(meshWidth, meshHeight, vcs, depthFlits, routeFn, adaptive, st, 1);
+    this.integrateOnChange = false;
+    const span = Math.max(st.sa + st.xb + st.link, st.sa + st.credit, 1) + 2;
+    let size = 4;
+    while (size < span) size *= 2;
+    this.wheel = Array.from({ length: size }, () => new Int32Array(64));
+    this.wheelFill = new Int32Array(size);
+    this.wheelMask = size - 1;
+    this.vcReq = new Int32Array(vcs);
+  }
+
+  attach(kernel: Kernel): void {
+    this.kernel = kernel;
+  }
+
+  /** The cycle at which a packet offered at kernel time `timeNs` can first enter the router. */
+  entryCycle(timeNs: number): number {
+    return Math.max(Math.ceil(timeNs / this.clockNs - 1e-9), this.lastTick + 1);
+  }
+
+  /** Makes sure a tick runs at `cycle` (or earlier). */
+  wake(cycle: number): void {
+    if (cycle >= this.nextTick) return;
+    this.nextTick = cycle;
+    (this.kernel as Kernel).scheduleAt(cycle * this.clockNs, this.priority, this, 0, cycle);
+  }
+
+  private push(t: number, type: number, a: number, b: number, c: number): void {
+    const i = t & this.wheelMask;
+    let slot = this.wheel[i];
+    const n = this.wheelFill[i];
+    if (n + 4 > slot.length) {
+      const grown = new Int32Array(slot.length * 2);
+      grown.set(slot);
+      this.wheel[i] = slot = grown;
+    }
+    slot[n] = type;
+    slot[n + 1] = a;
+    slot[n + 2] = b;
+    slot[n + 3] = c;
+    this.wheelFill[i] = n + 4;
+    this.wheelCount++;
+  }
+
+  protected scheduleArrive(t: number, q: number, w: number, seq: number): void {
+    this.push(t, EV_ARRIVE, q, w, seq);
+  }
+  protected scheduleEject(t: number, node: number, w: number, seq: number): void {
+    // A zero-cycle sink (sa = xb = 0) takes the flit in the cycle it wins.
+    if (t === this.lastTick) {
+      if (this.ejectFlit(w, seq)) this.onTail(w, node, t);
+    } else this.push(t, EV_EJECT, node, w, seq);
+  }
+  protected scheduleCredit(t: number, index: number, kind: number): void {
+    this.push(t, EV_CREDIT, index, kind, 0);
+  }
+  protected afterPop(_q: number): void {}
+  protected currentTime(): number {
+    return this.lastTick;
+  }
+
+  onEvent(_kind: number, cycle: number): void {
+    if (cycle !== this.nextTick || cycle <= this.lastTick) return; // superseded tick
+    this.nextTick = Number.POSITIVE_INFINITY;
+    // Packets offered during this tick (by delivery callbacks) enter from the next cycle.
+    this.lastTick = cycle;
+    this.tick(cycle);
+    if (this.flitsInside > 0 && this.lastMove < cycle) {
+      if ((cycle - this.lastMove) * this.clockNs > this.watchdogNs || this.frozen(cycle)) {
+        throw new NocDeadlockError(this.blockedReport(cycle));
+      }
+    }
+    let next = Number.POSITIVE_INFINITY;
+    if (this.buf.total > 0 || this.sourcesPending()) next = cycle + 1;
+    else if (this.wheelCount > 0) {
+      for (let t = cycle + 1; ; t++) {
+        if (this.wheelFill[t & this.wheelMask] > 0) {
+          next = t;
+          break;
+        }
+      }
+    }
+    if (next < Number.POSITIVE_INFINITY) this.wake(next);
+  }
+
+  /**
+   * Whether nothing can ever move again: no flit moved this cycle, no arrival or credit is on
+   * its way and no front flit is still waiting for its pipeline delay, so every later cycle
+   * would be this one again (a deadlock, reported at once instead of after `watchdogNs`).
+   */
+  private frozen(cycle: number): boolean {
+    if (this.wheelCount > 0) return false;
+    for (let r = 0; r < this.nodes; r++) {
+      const h = this.srcHead[r];
+      const queue = this.srcQueue[r];
+      if (h < queue.length && this.worms.injectEngineTime[queue[h]] > cycle) return false;
+    }
+    for (let q = 0; q < this.buf.queues; q++) {
+      if (this.buf.count[q] > 0 && this.eligibleTime(q) > cycle) return false;
+    }
+    return true;
+  }
+
+  private sourcesPending(): boolean {
+    for (let r = 0; r < this.nodes; r++) if (this.srcHead[r] < this.srcQueue[r].length) return true;
+    return false;
+  }
+
+  /** One clock cycle: arrivals, injection, switch allocation and traversal. */
+  tick(c: number): void {
+    // Buffer contents change only inside ticks: integrate the occupancy once per cycle.
+    this.integrateOccupancy();
+    const index = c & this.wheelMask;
+    const slot = this.wheel[index];
+    const n = this.wheelFill[index];
+    for (let i = 0; i < n; i += 4) {
+      const type = slot[i];
+      if (type === EV_ARRIVE) this.arrive(slot[i + 1], slot[i + 2], slot[i + 3], c);
+      else if (type === EV_CREDIT) this.creditIn(slot[i + 1], slot[i + 2]);
+      else if (this.ejectFlit(slot[i + 2], slot[i + 3])) this.onTail(slot[i + 2], slot[i + 1], c);
+    }
+    // Nothing scheduled from here lands in this slot (every delay is at least one cycle).
+    this.wheelFill[index] = 0;
+    this.wheelCount -= n / 4;
+    const entry = this.worms.injectEngineTime;
+    for (let r = 0; r < this.nodes; r++) {
+      const h = this.srcHead[r];
+      const queue = this.srcQueue[r];
+      if (h < queue.length && entry[queue[h]] <= c) this.injectOne(r, c);
+    }
+    const rc = this.buf.routerCount;
+    if (this.vcs === 1) {
+      for (let r = 0; r < this.nodes; r++) if (rc[r] > 0) this.allocateOneVc(r, c);
+    } else for (let r = 0; r < this.nodes; r++) if (rc[r] > 0) this.allocate(r, c);
+  }
+
+  /**
+   * {@link allocate} for one VC per port (the common case), with the input stage trivial: the
+   * same grants, fewer steps.
+   */
+  private allocateOneVc(r: number, c: number): void {
+    const buf = this.buf;
+    const count = buf.count;
+    const head = buf.head;
+    const arrive = buf.arrive;
+    const seqs = buf.seq;
+    const depth = this.depthFlits;
+    const rcva = this.st.rcva;
+    const lastPop = this.lastPop;
+    const credits = this.credits;
+    const owner = this.owner;
+    const outVc = this.outVc;
+    const remaining = this.remaining;
+    const st = this.stats;
+    const base = r * PORTS;
+    // Requests per input port (bit o: output o), then per output the ports asking.
+    let r0 = 0;
+    let r1 = 0;
+    let r2 = 0;
+    let r3 = 0;
+    let r4 = 0;
+    let anyReq = 0;
+    for (let p = 0; p < PORTS; p++) {
+      const q = base + p;
+      if (count[q] === 0) continue;
+      const slot = q * depth + head[q];
+      const ready = seqs[slot] === 0 ? arrive[slot] + rcva : arrive[slot];
+      if (ready > c || lastPop[q] >= c) continue;
+      if (remaining[q] < 0) this.setupFront(q, r);
+      const rem = remaining[q];
+      let req = 0;
+      for (let o = 0; o < PORTS; o++) {
+        if (!((rem >> o) & 1)) continue;
+        const held = outVc[q * PORTS + o];
+        const ov = held >= 0 ? held : base + o;
+        if (credits[ov] > 0 && (held >= 0 || owner[ov] < 0)) req |= 1 << o;
+      }
+      if (req === 0) {
+        st.stalls++;
+        st.creditStalls++;
+        continue;
+      }
+      anyReq |= req;
+      if (p === 0) r0 = req;
+      else if (p === 1) r1 = req;
+      else if (p === 2) r2 = req;
+      else if (p === 3) r3 = req;
+      else r4 = req;
+    }
+    if (anyReq === 0) return;
+    const portReq = this.portReq;
+    portReq[0] = r0;
+    portReq[1] = r1;
+    portReq[2] = r2;
+    portReq[3] = r3;
+    portReq[4] = r4;
+    const grant = this.portGrant;
+    for (let p = 0; p < PORTS; p++) grant[p] = 0;
+    for (let o = 0; o < PORTS; o++) {
+      if (!((anyReq >> o) & 1)) continue;
+      const bit = 1 << o;
+      const mask =
+        ((r0 & bit) >> o) |
+        (((r1 & bit) >> o) << 1) |
+        (((r2 & bit) >> o) << 2) |
+        (((r3 & bit) >> o) << 3) |
+        (((r4 & bit) >> o) << 4);
+      const p = roundRobinPick(mask, this.outPtr[base + o], PORTS);
+      grant[p] |= bit;
+      this.outPtr[base + o] = p + 1 === PORTS ? 0 : p + 1;
+    }
+    const s = this.st;
+    for (let p = 0; p < PORTS; p++) {
+      const g = grant[p];
+      if (g === 0) {
+        if (portReq[p] !== 0) st.stalls++;
+        continue;
+      }
+      const q = base + p;
+      for (let o = 0; o < PORTS; o++) {
+        if (!((g >> o) & 1)) continue;
+        this.reserve(q, r, o);
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        this.depart(q, r, p, o, c, c + s.sa, tArrive);
+      }
+    }
+  }
+
+  /** Separable input-first switch allocation at router r in cycle c, then traversal. */
+  private allocate(r: number, c: number): void {
+    const V = this.vcs;
+    const buf = this.buf;
+    const st = this.stats;
+    const portReq = this.portReq;
+    const portVc = this.portVc;
+    const vcReq = this.vcReq;
+    const { count, head, arrive, seq: seqs } = buf;
+    const depth = this.depthFlits;
+    const rcva = this.st.rcva;
+    const lastPop = this.lastPop;
+    let anyReq = 0;
+    for (let p = 0; p < PORTS; p++) {
+      portReq[p] = 0;
+      portVc[p] = -1;
+      let vcMask = 0;
+      const base = (r * PORTS + p) * V;
+      for (let v = 0; v < V; v++) {
+        const q = base + v;
+        if (count[q] === 0) continue;
+        const slot = q * depth + head[q];
+        const ready = seqs[slot] === 0 ? arrive[slot] + rcva : arrive[slot];
+        if (ready > c || lastPop[q] >= c) continue;
+        this.setupFront(q, r);
+        const rem = this.remaining[q];
+        let req = 0;
+        for (let o = 0; o < PORTS; o++) {
+          if ((rem >> o) & 1 && this.canUse(q, r, o)) req |= 1 << o;
+        }
+        if (req === 0) {
+          st.stalls++;
+          st.creditStalls++;
+          continue;
+        }
+        vcReq[v] = req;
+        vcMask |= 1 << v;
+      }
+      if (vcMask === 0) continue;
+      const v = roundRobinPick(vcMask, this.inPtr[r * PORTS + p], V);
+      portVc[p] = v;
+      portReq[p] = vcReq[v];
+      anyReq |= vcReq[v];
+      // Input-stage losers stall this cycle.
+      let others = vcMask & ~(1 << v);
+      while (others !== 0) {
+        others &= others - 1;
+        st.stalls++;
+      }
+    }
+    if (anyReq === 0) return;
+    const grant = this.portGrant;
+    for (let p = 0; p < PORTS; p++) grant[p] = 0;
+    for (let o = 0; o < PORTS; o++) {
+      if (!((anyReq >> o) & 1)) continue;
+      let mask = 0;
+      for (let p = 0; p < PORTS; p++) if ((portReq[p] >> o) & 1) mask |= 1 << p;
+      const p = roundRobinPick(mask, this.outPtr[r * PORTS + o], PORTS);
+      grant[p] |= 1 << o;
+      this.outPtr[r * PORTS + o] = p + 1 === PORTS ? 0 : p + 1;
+    }
+    const s = this.st;
+    for (let p = 0; p < PORTS; p++) {
+      const g = grant[p];
+      if (g === 0) {
+        if (portReq[p] !== 0) st.stalls++;
+        continue;
+      }
+      const v = portVc[p];
+      const q = (r * PORTS + p) * V + v;
+      this.inPtr[r * PORTS + p] = v + 1 === V ? 0 : v + 1;
+      for (let o = 0; o < PORTS; o++) {
+        if (!((g >> o) & 1)) continue;
+        this.reserve(q, r, o);
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        this.depart(q, r, p, o, c, c + s.sa, tArrive);
+      }
+    }
+  }
+}
