@@ -2,37 +2,69 @@ import { Heap } from 'heap-js';
 
 /**
  * Whoever receives events implements this. The kernel calls `onEvent` with the numeric `kind`
- * and arguments given to {@link Kernel.schedule}; `ref` carries an object when numbers are not
- * enough. Dispatching on `kind` inside one target avoids allocating a closure per event.
+ * (a 32-bit integer) and arguments given to {@link Kernel.schedule}; `ref` carries an object
+ * when numbers are not enough. Dispatching on `kind` inside one target avoids allocating a closure per event.
  */
 export interface EventTarget {
   onEvent(kind: number, a: number, b: number, ref: unknown, kernel: Kernel): void;
 }
 
-/** One scheduled event. Objects are recycled through a free list: do not keep references. */
-interface KernelEvent {
-  target: EventTarget;
-  kind: number;
-  a: number;
-  b: number;
-  ref: unknown;
-}
-
 /**
- * The events of one `(time, priority)` key, in insertion order: a FIFO read from `head`. The
- * heap orders keys, which are distinct, so insertion order among equal keys is kept without a
- * sequence number in the comparison.
+ * The events of one `(time, priority)` key, in insertion order: a FIFO read from `head`, its
+ * fields in parallel arrays (no object per event: the events of a bucket lie side by side in
+ * memory, written at the tail, read in order). The heap orders keys, which are distinct, so
+ * insertion order among equal keys is kept without a sequence number in the comparison.
+ * Buckets are recycled with their arrays.
  */
 interface Bucket {
   time: number;
   priority: number;
-  events: KernelEvent[];
+  /** Events scheduled, and the next one to run. */
+  n: number;
   head: number;
+  kind: Int32Array;
+  a: Float64Array;
+  b: Float64Array;
+  target: (EventTarget | undefined)[];
+  ref: unknown[];
 }
 
 function compareBuckets(x: Bucket, y: Bucket): number {
   if (x.time !== y.time) return x.time < y.time ? -1 : 1;
   return x.priority - y.priority;
+}
+
+function newBucket(): Bucket {
+  const size = 16;
+  return {
+    time: 0,
+    priority: 0,
+    n: 0,
+    head: 0,
+    kind: new Int32Array(size),
+    a: new Float64Array(size),
+    b: new Float64Array(size),
+    target: new Array<EventTarget | undefined>(size).fill(undefined),
+    ref: new Array<unknown>(size).fill(undefined),
+  };
+}
+
+/** Doubles a bucket's capacity. */
+function growBucket(bucket: Bucket): void {
+  const size = bucket.kind.length * 2;
+  const kind = new Int32Array(size);
+  kind.set(bucket.kind);
+  bucket.kind = kind;
+  const a = new Float64Array(size);
+  a.set(bucket.a);
+  bucket.a = a;
+  const b = new Float64Array(size);
+  b.set(bucket.b);
+  bucket.b = b;
+  for (let i = bucket.target.length; i < size; i++) {
+    bucket.target.push(undefined);
+    bucket.ref.push(undefined);
+  }
 }
 
 /**
@@ -46,7 +78,8 @@ function compareBuckets(x: Bucket, y: Bucket): number {
  * Implementation: the heap (heap-js) holds one bucket per distinct `(time, priority)`, and each
  * bucket a FIFO of its events. Many events share a key in a spiking network (every spike of a
  * time step, every packet with the same hop count), so the heap stays small and most
- * schedule/step calls cost a map lookup and an array push or read instead of a heap sift.
+ * schedule/step calls cost a map lookup and a write or read at the end of typed arrays instead
+ * of a heap sift. The kind must be an integer (32-bit); `a` and `b` are doubles.
  */
 export class Kernel {
   /** Current simulated time (the time of the event being run, or of the last one run). */
@@ -57,7 +90,6 @@ export class Kernel {
   private readonly heap = new Heap<Bucket>(compareBuckets);
   /** Live buckets by time (one per priority in use at that time). */
   private readonly byTime = new Map<number, Bucket[]>();
-  private readonly free: KernelEvent[] = [];
   private readonly freeBuckets: Bucket[] = [];
 
   /** Number of events waiting. */
@@ -81,13 +113,15 @@ export class Kernel {
     if (!(time >= this.now) || !Number.isFinite(time)) {
       throw new RangeError(`cannot schedule an event at ${time}: now is ${this.now}`);
     }
-    const ev = this.free.pop() ?? ({} as KernelEvent);
-    ev.target = target;
-    ev.kind = kind;
-    ev.a = a;
-    ev.b = b;
-    ev.ref = ref;
-    this.bucketFor(time, priority).events.push(ev);
+    const bucket = this.bucketFor(time, priority);
+    const i = bucket.n;
+    if (i === bucket.kind.length) growBucket(bucket);
+    bucket.kind[i] = kind;
+    bucket.a[i] = a;
+    bucket.b[i] = b;
+    bucket.target[i] = target;
+    bucket.ref[i] = ref;
+    bucket.n = i + 1;
     this.count++;
   }
 
@@ -114,15 +148,17 @@ export class Kernel {
   step(): boolean {
     const top = this.heap.peek();
     if (top === undefined) return false;
-    const ev = top.events[top.head]!;
-    top.events[top.head++] = NO_EVENT;
-    if (top.head === top.events.length) this.retire(top);
+    const i = top.head++;
+    const target = top.target[i]!;
+    const ref = top.ref[i];
+    top.target[i] = undefined;
+    top.ref[i] = undefined;
+    const kind = top.kind[i]!;
+    const a = top.a[i]!;
+    const b = top.b[i]!;
     this.now = top.time;
+    if (top.head === top.n) this.retire(top);
     this.count--;
-    const { target, kind, a, b, ref } = ev;
-    ev.ref = undefined;
-    ev.target = NO_TARGET;
-    this.free.push(ev);
     this.eventsRun++;
     target.onEvent(kind, a, b, ref, this);
     return true;
@@ -153,7 +189,7 @@ export class Kernel {
     } else {
       for (let i = 0; i < list.length; i++) if (list[i]!.priority === priority) return list[i]!;
     }
-    const bucket = this.freeBuckets.pop() ?? { time: 0, priority: 0, events: [], head: 0 };
+    const bucket = this.freeBuckets.pop() ?? newBucket();
     bucket.time = time;
     bucket.priority = priority;
     list.push(bucket);
@@ -167,16 +203,8 @@ export class Kernel {
     const list = this.byTime.get(bucket.time)!;
     if (list.length === 1) this.byTime.delete(bucket.time);
     else list.splice(list.indexOf(bucket), 1);
-    bucket.events.length = 0;
+    bucket.n = 0;
     bucket.head = 0;
     this.freeBuckets.push(bucket);
   }
 }
-
-const NO_TARGET: EventTarget = {
-  onEvent() {
-    throw new Error('a recycled kernel event was run');
-  },
-};
-
-const NO_EVENT: KernelEvent = { target: NO_TARGET, kind: -1, a: 0, b: 0, ref: undefined };

@@ -1,5 +1,6 @@
 import type { Mapping } from '../mapping/types.js';
 import type { Network, StageInfo } from '../snn/network.js';
+import { SOP_MAGIC, SOP_ONE } from './core.js';
 
 /**
  * Static connectivity of a mapped network, computed once per setup: for every pair of
@@ -41,6 +42,11 @@ export interface LayerLink {
    * The values are the network's own float32 weights, unchanged.
    */
   w: Float32Array;
+  /**
+   * `toAcc(w)` of each weight of {@link w} (same index): the term a SOP adds to `wAcc`, which
+   * does not depend on the spike (core.ts).
+   */
+  wq: Float64Array;
   /** Destination cores of a spike in emitted row `y` (dense: index 0 for every neuron). */
   rowDst: Int32Array[];
   /** Mesh nodes of `rowDst`, as the arrays a multicast packet carries. */
@@ -118,6 +124,17 @@ function transposeDense(w: Float32Array, units: number, nIn: number): Float32Arr
   return out;
 }
 
+/** `toAcc(w)` per weight, as the SOP loops of core.ts spell it (bit for bit). */
+function accTerms(w: Float32Array): Float64Array {
+  const out = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) out[i] = w[i]! * SOP_ONE + SOP_MAGIC - SOP_MAGIC;
+  return out;
+}
+
+function withAccTerms<L extends Omit<LayerLink, 'wq'>>(link: L): L & { wq: Float64Array } {
+  return { ...link, wq: accTerms(link.w) };
+}
+
 function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number): LayerLink {
   const from = mapping.stages[m]!;
   const to = mapping.stages[m + 1]!;
@@ -137,7 +154,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
   if (layer.kind === 'dense') {
     const nIn = emit.size;
     const dst = Int32Array.from(to.cores.map((c) => c.id));
-    return {
+    return withAccTerms({
       ...base,
       kind: 'dense',
       inC: nIn,
@@ -154,7 +171,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
       rowHi: new Int32Array(1),
       colLo: new Int32Array(1),
       colHi: new Int32Array(1),
-    };
+    });
   }
   if (layer.kind !== 'conv') throw new Error(`stage ${to.stage} is not a weighted layer`);
   const { kernel: k, stride, padding } = layer;
@@ -180,7 +197,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
     colLo[x] = lo;
     colHi[x] = hi;
   }
-  return {
+  return withAccTerms({
     ...base,
     kind: 'conv',
     inC,
@@ -197,7 +214,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
     rowHi,
     colLo,
     colHi,
-  };
+  });
 }
 
 /** Neurons of `stage` held by each core, from the mapping's lookup (CHW order). */

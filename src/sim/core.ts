@@ -18,7 +18,8 @@ import type { LayerLink, SimCore } from './connectivity.js';
  * `w * (tau * 2^32)` for `(w * tau) * 2^32`, equal bit for bit since scaling by a power of two
  * is exact; without a call through an imported binding in the innermost loop (under tsx/vitest an
  * imported function is reached through a getter that V8 does not always inline). A test checks
- * that both agree bit for bit.
+ * that both agree bit for bit. `toAcc(w)` does not depend on the spike: it is read from the
+ * link's table `wq` (connectivity.ts), computed once with the same expression.
  */
 
 /** 2^32: the accumulator's 1.0 (equals `ACC_ONE`). */
@@ -27,106 +28,123 @@ export const SOP_ONE = 4294967296;
 export const SOP_MAGIC = 6755399441055744;
 
 /**
- * SOPs of the spike of emitted neuron `j` (value `tau`) on the conv targets a core holds:
- * output channels `[c0, c1)`, rows `[r0, r1)`, all columns. Returns the number of SOPs.
+ * Number of SOPs the spike of emitted neuron `j` causes on the targets held by `core` (a
+ * receiving core of `link`): what {@link coreSops} will do for it, without doing it.
  */
-export function convSops(
-  link: LayerLink,
-  j: number,
-  tau: number,
-  c0: number,
-  c1: number,
-  r0: number,
-  r1: number,
-  aAcc: Float64Array,
-  wAcc: Float64Array,
-): number {
+export function sopCount(link: LayerLink, core: SimCore, j: number): number {
+  if (link.kind !== 'conv') return core.channelEnd - core.channelStart;
   const inW = link.inW;
-  const inH = link.inH;
-  const k = link.kernel;
-  const stride = link.stride;
-  const padding = link.padding;
-  const outW = link.outW;
-  const w = link.w;
   const ix = j % inW;
-  const rest = (j - ix) / inW;
-  const iy = rest % inH;
-  const ic = (rest - iy) / inH;
-  // Target rows and columns (connectivity.ts, convTargetRange), rows clipped to the core's band.
-  const oyLo = Math.max(r0, link.rowLo[iy]!);
-  const oyHi = Math.min(r1 - 1, link.rowHi[iy]!);
-  const oxLo = link.colLo[ix]!;
-  const oxHi = link.colHi[ix]!;
-  if (oyLo > oyHi || oxLo > oxHi) return 0;
-  // Weight of target (oc, oy, ox): w[(ic * outC + oc) * k^2 + (iy + p - oy s) * k + ix + p - ox s]
-  // (weights reordered [ic][oc][ky][kx]); it steps by -s along a row and by -s k between rows.
-  const nx = oxHi - oxLo + 1;
-  const plane = link.outH * outW;
-  const rowStep = stride * k;
-  const tauS = tau * SOP_ONE;
-  for (let oc = c0; oc < c1; oc++) {
-    let wRow =
-      (ic * link.outC + oc) * k * k +
-      (iy + padding - oyLo * stride) * k +
-      ix +
-      padding -
-      oxLo * stride;
-    let oRow = oc * plane + oyLo * outW + oxLo;
-    for (let oy = oyLo; oy <= oyHi; oy++, wRow -= rowStep, oRow += outW) {
-      for (let x = 0; x < nx; x++) {
-        const wv = w[wRow - x * stride]!;
-        const o = oRow + x;
-        aAcc[o] += wv * tauS + SOP_MAGIC - SOP_MAGIC;
-        wAcc[o] += wv * SOP_ONE + SOP_MAGIC - SOP_MAGIC;
-      }
-    }
-  }
-  return (c1 - c0) * (oyHi - oyLo + 1) * nx;
+  const iy = ((j - ix) / inW) % link.inH;
+  const rl = link.rowLo[iy]!;
+  const rh = link.rowHi[iy]!;
+  const oyLo = Math.max(core.rowStart, rl);
+  const oyHi = Math.min(core.rowEnd - 1, rh);
+  const nx = link.colHi[ix]! - link.colLo[ix]! + 1;
+  if (oyLo > oyHi || nx <= 0) return 0;
+  return (core.channelEnd - core.channelStart) * (oyHi - oyLo + 1) * nx;
 }
 
-/** SOPs of input `j` (value `tau`) on dense units `[u0, u1)`. Returns the number of SOPs. */
-export function denseSops(
-  link: LayerLink,
-  j: number,
-  tau: number,
-  u0: number,
-  u1: number,
-  aAcc: Float64Array,
-  wAcc: Float64Array,
-): number {
-  const w = link.w;
-  const base = j * link.outC;
-  const tauS = tau * SOP_ONE;
-  for (let o = u0; o < u1; o++) {
-    const wv = w[base + o]!;
-    aAcc[o] += wv * tauS + SOP_MAGIC - SOP_MAGIC;
-    wAcc[o] += wv * SOP_ONE + SOP_MAGIC - SOP_MAGIC;
-  }
-  return u1 - u0;
-}
-
-/** SOPs of a spike of emitted neuron `j` on the targets held by `core` (a receiving core). */
+/**
+ * The SOPs of `count` spikes (emitted neurons `js[0..count)`, values `tauIn[j]`) on the targets
+ * held by `core`, a receiving core of `link`. Returns the number of SOPs.
+ *
+ * The simulator runs a core's SOPs in one batch when it opens its window (see simulator.ts): the
+ * accumulators of one core (at most 1024 neurons) then stay in the first-level cache, and the
+ * sums are the same as spike by spike (integers: order does not matter).
+ *
+ * Conv targets: output channels `[c0, c1)` and rows `[r0, r1)` of the core, all columns. The
+ * weight of target `(oc, oy, ox)` is `w[(ic outC + oc) k^2 + (iy + p - oy s) k + ix + p - ox s]`
+ * (weights reordered `[ic][oc][ky][kx]`); it steps by `-s` along a row and by `-s k` between rows.
+ */
 export function coreSops(
   link: LayerLink,
   core: SimCore,
-  j: number,
-  tau: number,
+  js: Int32Array,
+  count: number,
+  tauIn: Float64Array,
   aAcc: Float64Array,
   wAcc: Float64Array,
 ): number {
-  return link.kind === 'conv'
-    ? convSops(
-        link,
-        j,
-        tau,
-        core.channelStart,
-        core.channelEnd,
-        core.rowStart,
-        core.rowEnd,
-        aAcc,
-        wAcc,
-      )
-    : denseSops(link, j, tau, core.channelStart, core.channelEnd, aAcc, wAcc);
+  const w = link.w;
+  const wq = link.wq;
+  const c0 = core.channelStart;
+  const c1 = core.channelEnd;
+  let sops = 0;
+  if (link.kind !== 'conv') {
+    // Dense: input j reads the contiguous row w[j * units + o] (weights transposed [in][units]).
+    const units = link.outC;
+    for (let i = 0; i < count; i++) {
+      const j = js[i]!;
+      const tauS = tauIn[j]! * SOP_ONE;
+      const base = j * units;
+      for (let o = c0; o < c1; o++) {
+        aAcc[o] += w[base + o]! * tauS + SOP_MAGIC - SOP_MAGIC;
+        wAcc[o] += wq[base + o]!;
+      }
+    }
+    return count * (c1 - c0);
+  }
+  const inW = link.inW;
+  const inH = link.inH;
+  const k = link.kernel;
+  const kk = k * k;
+  const stride = link.stride;
+  const padding = link.padding;
+  const outW = link.outW;
+  const outC = link.outC;
+  const plane = link.outH * outW;
+  const rowStep = stride * k;
+  const r0 = core.rowStart;
+  const r1 = core.rowEnd - 1;
+  const rowLo = link.rowLo;
+  const rowHi = link.rowHi;
+  const colLo = link.colLo;
+  const colHi = link.colHi;
+  for (let i = 0; i < count; i++) {
+    const j = js[i]!;
+    const ix = j % inW;
+    const rest = (j - ix) / inW;
+    const iy = rest % inH;
+    const ic = (rest - iy) / inH;
+    // Target rows and columns (connectivity.ts, convTargetRange), rows clipped to the band.
+    const rl = rowLo[iy]!;
+    const rh = rowHi[iy]!;
+    const oyLo = Math.max(r0, rl);
+    const oyHi = Math.min(r1, rh);
+    const oxLo = colLo[ix]!;
+    const nx = colHi[ix]! - oxLo + 1;
+    if (oyLo > oyHi || nx <= 0) continue;
+    const tauS = tauIn[j]! * SOP_ONE;
+    let wBase =
+      (ic * outC + c0) * kk + (iy + padding - oyLo * stride) * k + ix + padding - oxLo * stride;
+    let oBase = c0 * plane + oyLo * outW + oxLo;
+    if (nx === 3 && stride === 1) {
+      // The common case (3x3, stride 1, away from the edges), unrolled along the row.
+      for (let oc = c0; oc < c1; oc++, wBase += kk, oBase += plane) {
+        for (let oy = oyLo, wr = wBase, o = oBase; oy <= oyHi; oy++, wr -= rowStep, o += outW) {
+          aAcc[o] += w[wr]! * tauS + SOP_MAGIC - SOP_MAGIC;
+          wAcc[o] += wq[wr]!;
+          aAcc[o + 1] += w[wr - 1]! * tauS + SOP_MAGIC - SOP_MAGIC;
+          wAcc[o + 1] += wq[wr - 1]!;
+          aAcc[o + 2] += w[wr - 2]! * tauS + SOP_MAGIC - SOP_MAGIC;
+          wAcc[o + 2] += wq[wr - 2]!;
+        }
+      }
+    } else {
+      for (let oc = c0; oc < c1; oc++, wBase += kk, oBase += plane) {
+        for (let oy = oyLo, wr = wBase, o = oBase; oy <= oyHi; oy++, wr -= rowStep, o += outW) {
+          for (let x = 0; x < nx; x++) {
+            const wi = wr - x * stride;
+            aAcc[o + x] += w[wi]! * tauS + SOP_MAGIC - SOP_MAGIC;
+            wAcc[o + x] += wq[wi]!;
+          }
+        }
+      }
+    }
+    sops += (c1 - c0) * (oyHi - oyLo + 1) * nx;
+  }
+  return sops;
 }
 
 /**

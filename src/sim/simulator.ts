@@ -1,3 +1,4 @@
+import { IdealNoc } from '../hardware/noc/ideal.js';
 import type { NetworkOnChip, NocPacket } from '../hardware/noc/network.js';
 import type { EventTarget, Kernel } from '../kernel/kernel.js';
 import { encodeDirect, encodeInput } from '../snn/encoding.js';
@@ -5,9 +6,9 @@ import { convAnalog } from '../snn/layers.js';
 import { spikeTime } from '../snn/neuron.js';
 import { decide } from '../snn/reference.js';
 import type { LayerLink, SimCore } from './connectivity.js';
-import { coreSops, evaluateCore, poolCore } from './core.js';
+import { coreSops, evaluateCore, poolCore, sopCount } from './core.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
-import { PacketSender, type SpikePayload } from './packets.js';
+import { IdealSender, K_SPIKE_DELIVERY, PacketSender, type SpikePayload } from './packets.js';
 import type { SimSetup } from './setup.js';
 
 /**
@@ -74,7 +75,20 @@ export class Simulator implements EventTarget {
   private readonly emitLen: Int32Array;
   private readonly emitPos: Int32Array;
   private readonly emitOpenNs: Float64Array;
-  private readonly packets: PacketSender;
+  /**
+   * Per core and frame slot (`core * M + frame % M`): the emitted neurons whose spikes have
+   * reached the core and whose SOPs are still to do (done in one batch when the core opens that
+   * frame's window: the sums are integers, so the order does not matter).
+   */
+  private readonly pending: Int32Array[];
+  private readonly pendingLen: Int32Array;
+  /** Generic networks: packets through `NetworkOnChip.inject`. */
+  private readonly packets: PacketSender | null;
+  /** The ideal network: deliveries scheduled here directly (see IdealSender). */
+  private readonly direct: IdealSender | null;
+  private readonly ideal: IdealNoc | null;
+  /** Stage of the sending layer of each link (where its traffic is counted). */
+  private readonly srcStageOfLink: Int32Array;
   private injected = 0;
   completed = 0;
 
@@ -104,7 +118,20 @@ export class Simulator implements EventTarget {
     this.emitLen = new Int32Array(n);
     this.emitPos = new Int32Array(n);
     this.emitOpenNs = new Float64Array(n);
-    this.packets = new PacketSender(setup, noc);
+    this.pending = Array.from({ length: n * this.M }, () => new Int32Array(16));
+    this.pendingLen = new Int32Array(n * this.M);
+    this.srcStageOfLink = Int32Array.from(this.links, (l) => mapping.stages[l.srcMap]!.stage);
+    this.ideal = noc instanceof IdealNoc ? noc : null;
+    this.direct =
+      this.ideal !== null
+        ? new IdealSender(
+            setup,
+            this.ideal,
+            kernel,
+            this.cores.map((_, d) => new CoreInbox(this, d)),
+          )
+        : null;
+    this.packets = this.ideal === null ? new PacketSender(setup, noc) : null;
     noc.attach(kernel, (p, d) => this.deliver(p, d));
   }
 
@@ -120,6 +147,19 @@ export class Simulator implements EventTarget {
     else if (kind === K_OPEN) this.open(a, b, kernel.now);
     else if (kind === K_END) this.end(a, b, kernel.now);
     else this.inject(a);
+  }
+
+  /**
+   * A delivery scheduled by the {@link IdealSender} reaches core `d` (its inbox): spike
+   * (`a` = emitted neuron, `ref` = slot) or marker (`a` = frame); `b` is the injection time.
+   */
+  arrive(d: number, kind: number, a: number, b: number, ref: unknown, now: number): void {
+    this.ideal!.recordDelivery(now - b);
+    if (kind === K_SPIKE_DELIVERY) {
+      const slot = ref as FrameSlot;
+      // Neuron indices are int32 (typed-array indices): `| 0` lets the SOP count use integer math.
+      this.deliverSpike(d, a | 0, slot, slot.frame);
+    } else this.deliverMarker(d, a);
   }
 
   private slotOf(frame: number): FrameSlot {
@@ -183,6 +223,22 @@ export class Simulator implements EventTarget {
     const st = s.stages[core.stage]!;
     const isOutput = core.stage === s.outputStage;
     if (core.mapIdx > 0) {
+      const key = c * this.M + (f % this.M);
+      const count = this.pendingLen[key]!;
+      if (count > 0) {
+        const link = this.links[core.mapIdx - 1]!;
+        const ts = link.targetStage;
+        coreSops(
+          link,
+          core,
+          this.pending[key]!,
+          count,
+          slot.tau[link.emitStage]!,
+          slot.aAcc[ts]!,
+          slot.wAcc[ts]!,
+        );
+        this.pendingLen[key] = 0;
+      }
       evaluateCore(
         core,
         st,
@@ -292,37 +348,67 @@ export class Simulator implements EventTarget {
     if (!link.colHasTargets[j % link.inW]) return;
     const y = Math.floor(j / link.inW) % link.inH;
     if (link.rowDst[y]!.length === 0) return;
+    const srcStage = this.srcStageOfLink[core.mapIdx]!;
+    if (this.direct !== null) {
+      this.direct.sendSpike(c, link, y, j, slot, srcStage);
+      return;
+    }
     const payload: SpikePayload = {
       slot,
       frame: slot.frame,
       neuron: j,
       tau: slot.tau[link.emitStage]![j]!,
       link,
-      srcStage: this.setup.mapping.stages[core.mapIdx]!.stage,
+      srcStage,
     };
-    this.packets.sendSpike(c, link, y, payload, slot);
+    this.packets!.sendSpike(c, link, y, payload, slot);
   }
 
+  /** A packet of a generic network reaches node `dstNode`. */
   private deliver(packet: NocPacket, dstNode: number): void {
     const d = this.setup.conn.coreOfNode[dstNode]!;
     if (packet.kind === 'control') {
-      const f = packet.payload as number;
-      this.markers[d * this.M + (f % this.M)]++;
-      this.tryOpen(d);
+      this.deliverMarker(d, packet.payload as number);
       return;
     }
     const p = packet.payload as SpikePayload;
+    this.deliverSpike(d, p.neuron, p.slot, p.frame);
+  }
+
+  /** An end-of-window marker of frame `f` reaches core `d`. */
+  private deliverMarker(d: number, f: number): void {
+    this.markers[d * this.M + (f % this.M)]++;
+    this.tryOpen(d);
+  }
+
+  /**
+   * The spike of emitted neuron `j` of frame `frame` (in `slot`) reaches core `d`: its SOPs on
+   * the core's targets take `n x sopNs` after the core's earlier work (busy-until); they are
+   * counted now and done when the core opens the frame's window (see `pending`).
+   */
+  private deliverSpike(d: number, j: number, slot: FrameSlot, frame: number): void {
     const next = this.nextFrame[d]!;
-    if (next > p.frame || (next === p.frame && this.inWindow[d])) {
+    if (next > frame || (next === frame && this.inWindow[d])) {
       throw new Error(
-        `core ${d}: a spike of frame ${p.frame} arrived after the core opened that frame's window (the network reordered it past an end-of-window marker)`,
+        `core ${d}: a spike of frame ${frame} arrived after the core opened that frame's window (the network reordered it past an end-of-window marker)`,
       );
     }
-    const slot = p.slot;
-    const ts = p.link.targetStage;
-    const n = coreSops(p.link, this.cores[d]!, p.neuron, p.tau, slot.aAcc[ts]!, slot.wAcc[ts]!);
-    slot.sopsIn[ts] += n;
-    slot.sopsOut[p.srcStage] += n;
+    const core = this.cores[d]!;
+    const m = core.mapIdx - 1;
+    const link = this.links[m]!;
+    const n = sopCount(link, core, j);
+    const key = d * this.M + (frame % this.M);
+    const len = this.pendingLen[key]!;
+    let list = this.pending[key]!;
+    if (len === list.length) {
+      const grown = new Int32Array(len * 2);
+      grown.set(list);
+      this.pending[key] = list = grown;
+    }
+    list[len] = j;
+    this.pendingLen[key] = len + 1;
+    slot.sopsIn[link.targetStage] += n;
+    slot.sopsOut[this.srcStageOfLink[m]!] += n;
     slot.coreSops[d] += n;
     const start = Math.max(this.kernel.now, this.busyUntil[d]!);
     this.busyUntil[d] = start + n * this.setup.hw.timing.sopNs;
@@ -331,7 +417,10 @@ export class Simulator implements EventTarget {
   private end(c: number, f: number, now: number): void {
     const core = this.cores[c]!;
     const slot = this.slotOf(f);
-    if (core.markerDst.length > 0) this.packets.sendMarkers(c, f, slot);
+    if (core.markerDst.length > 0) {
+      if (this.direct !== null) this.direct.sendMarkers(c, f, slot);
+      else this.packets!.sendMarkers(c, f, slot);
+    }
     this.inWindow[c] = 0;
     this.nextFrame[c] = f + 1;
     slot.coresDone++;
@@ -372,5 +461,17 @@ export class Simulator implements EventTarget {
         f,
       );
     }
+  }
+}
+
+/** The event target of one core's deliveries on the ideal network (see IdealSender). */
+class CoreInbox implements EventTarget {
+  constructor(
+    private readonly sim: Simulator,
+    private readonly core: number,
+  ) {}
+
+  onEvent(kind: number, a: number, b: number, ref: unknown, kernel: Kernel): void {
+    this.sim.arrive(this.core, kind, a, b, ref, kernel.now);
   }
 }

@@ -49,6 +49,19 @@ export class ClockedFabric extends Fabric implements EventTarget {
   lastTick = -1;
   private nextTick = Number.POSITIVE_INFINITY;
   private readonly vcReq: Int32Array;
+  /**
+   * Ready front flits: an input VC is *ready* from the first cycle its front flit may compete,
+   * max(arrival + (head ? rc + va : 0), last departure + 1), until that flit leaves. The cycle
+   * is known when the front changes (a flit enters an empty FIFO, or the front leaves); a VC
+   * not ready yet waits in `readyWheel` (per cycle slot, its VCs). A router is visited only
+   * while it has ready VCs (`readyCount`); with one VC per port `readyPorts` is the set.
+   */
+  private readonly isReady: Uint8Array;
+  private readonly readyCount: Int32Array;
+  private readonly readyPorts: Int32Array;
+  private readyWheel: Int32Array[];
+  private readonly readyFill: Int32Array;
+  private readonly readyMask: number;
   private readonly portReq = new Int32Array(PORTS);
   private readonly portVc = new Int32Array(PORTS);
   private readonly portGrant = new Int32Array(PORTS);
@@ -75,6 +88,48 @@ export class ClockedFabric extends Fabric implements EventTarget {
     this.wheelFill = new Int32Array(size);
     this.wheelMask = size - 1;
     this.vcReq = new Int32Array(vcs);
+    this.isReady = new Uint8Array(this.buf.queues);
+    this.readyCount = new Int32Array(this.nodes);
+    this.readyPorts = new Int32Array(this.nodes);
+    let readySize = 4;
+    while (readySize < Math.max(st.rcva, 1) + 2) readySize *= 2;
+    this.readyWheel = Array.from({ length: readySize }, () => new Int32Array(16));
+    this.readyFill = new Int32Array(readySize);
+    this.readyMask = readySize - 1;
+  }
+
+  /**
+   * The front of q changed (a flit entered it empty, or its front left): q is ready from the
+   * new front's eligibility cycle (at once when that is the current cycle).
+   */
+  private frontChanged(q: number): void {
+    if (this.buf.count[q] === 0) return;
+    const t = this.eligibleTime(q);
+    if (t <= this.lastTick) this.setReady(q);
+    else {
+      const i = t & this.readyMask;
+      let slot = this.readyWheel[i];
+      const n = this.readyFill[i];
+      if (n === slot.length) {
+        const grown = new Int32Array(slot.length * 2);
+        grown.set(slot);
+        this.readyWheel[i] = slot = grown;
+      }
+      slot[n] = q;
+      this.readyFill[i] = n + 1;
+    }
+  }
+
+  private setReady(q: number): void {
+    this.isReady[q] = 1;
+    const r = (q / this.queuesPerRouter) | 0;
+    this.readyCount[r]++;
+    if (this.vcs === 1) this.readyPorts[r] |= 1 << (q - r * PORTS);
+  }
+
+  protected override arrive(q: number, w: number, seq: number, now: number): void {
+    this.bufferPush(q, w, seq, now);
+    if (this.buf.count[q] === 1) this.frontChanged(q);
   }
 
   attach(kernel: Kernel): void {
@@ -122,7 +177,16 @@ export class ClockedFabric extends Fabric implements EventTarget {
   protected scheduleCredit(t: number, index: number, kind: number): void {
     this.push(t, EV_CREDIT, index, kind, 0);
   }
-  protected afterPop(_q: number): void {}
+  protected afterPop(q: number): void {
+    // The front left: q is ready again once the new front may compete.
+    if (this.isReady[q] !== 0) {
+      this.isReady[q] = 0;
+      const r = (q / this.queuesPerRouter) | 0;
+      this.readyCount[r]--;
+      if (this.vcs === 1) this.readyPorts[r] &= ~(1 << (q - r * PORTS));
+    }
+    this.frontChanged(q);
+  }
   protected currentTime(): number {
     return this.lastTick;
   }
@@ -194,12 +258,21 @@ export class ClockedFabric extends Fabric implements EventTarget {
     for (let r = 0; r < this.nodes; r++) {
       const h = this.srcHead[r];
       const queue = this.srcQueue[r];
-      if (h < queue.length && entry[queue[h]] <= c) this.injectOne(r, c);
+      if (h < queue.length && entry[queue[h]] <= c) {
+        const q = this.injectOne(r, c);
+        if (q >= 0 && this.buf.count[q] === 1) this.frontChanged(q);
+      }
     }
-    const rc = this.buf.routerCount;
+    // VCs whose front flit may compete from this cycle on.
+    const ri = c & this.readyMask;
+    const readySlot = this.readyWheel[ri];
+    for (let i = 0, n = this.readyFill[ri]; i < n; i++) this.setReady(readySlot[i]);
+    this.readyFill[ri] = 0;
+    // Only routers with a ready front flit can do anything (or stall).
+    const ready = this.readyCount;
     if (this.vcs === 1) {
-      for (let r = 0; r < this.nodes; r++) if (rc[r] > 0) this.allocateOneVc(r, c);
-    } else for (let r = 0; r < this.nodes; r++) if (rc[r] > 0) this.allocate(r, c);
+      for (let r = 0; r < this.nodes; r++) if (ready[r] > 0) this.allocateOneVc(r, c);
+    } else for (let r = 0; r < this.nodes; r++) if (ready[r] > 0) this.allocate(r, c);
   }
 
   /**
@@ -207,14 +280,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
    * same grants, fewer steps.
    */
   private allocateOneVc(r: number, c: number): void {
-    const buf = this.buf;
-    const count = buf.count;
-    const head = buf.head;
-    const arrive = buf.arrive;
-    const seqs = buf.seq;
-    const depth = this.depthFlits;
-    const rcva = this.st.rcva;
-    const lastPop = this.lastPop;
     const credits = this.credits;
     const owner = this.owner;
     const outVc = this.outVc;
@@ -228,17 +293,16 @@ export class ClockedFabric extends Fabric implements EventTarget {
     let r3 = 0;
     let r4 = 0;
     let anyReq = 0;
-    for (let p = 0; p < PORTS; p++) {
+    let lastReq = 0;
+    let ports = 0;
+    for (let readyPorts = this.readyPorts[r]; readyPorts !== 0; readyPorts &= readyPorts - 1) {
+      const p = 31 - Math.clz32(readyPorts & -readyPorts);
       const q = base + p;
-      if (count[q] === 0) continue;
-      const slot = q * depth + head[q];
-      const ready = seqs[slot] === 0 ? arrive[slot] + rcva : arrive[slot];
-      if (ready > c || lastPop[q] >= c) continue;
       if (remaining[q] < 0) this.setupFront(q, r);
       const rem = remaining[q];
       let req = 0;
-      for (let o = 0; o < PORTS; o++) {
-        if (!((rem >> o) & 1)) continue;
+      for (let m = rem; m !== 0; m &= m - 1) {
+        const o = 31 - Math.clz32(m & -m);
         const held = outVc[q * PORTS + o];
         const ov = held >= 0 ? held : base + o;
         if (credits[ov] > 0 && (held >= 0 || owner[ov] < 0)) req |= 1 << o;
@@ -249,6 +313,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
         continue;
       }
       anyReq |= req;
+      lastReq = req;
+      ports |= 1 << p;
       if (p === 0) r0 = req;
       else if (p === 1) r1 = req;
       else if (p === 2) r2 = req;
@@ -256,6 +322,22 @@ export class ClockedFabric extends Fabric implements EventTarget {
       else r4 = req;
     }
     if (anyReq === 0) return;
+    const s = this.st;
+    if ((ports & (ports - 1)) === 0) {
+      // A single requesting port: every output arbiter grants it.
+      const p = 31 - Math.clz32(ports);
+      const q = base + p;
+      for (let m = lastReq; m !== 0; m &= m - 1) {
+        this.outPtr[base + 31 - Math.clz32(m & -m)] = p + 1 === PORTS ? 0 : p + 1;
+      }
+      for (let m = lastReq; m !== 0; m &= m - 1) {
+        const o = 31 - Math.clz32(m & -m);
+        this.reserve(q, r, o);
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        this.depart(q, r, p, o, c, c + s.sa, tArrive);
+      }
+      return;
+    }
     const portReq = this.portReq;
     portReq[0] = r0;
     portReq[1] = r1;
@@ -273,11 +355,13 @@ export class ClockedFabric extends Fabric implements EventTarget {
         (((r2 & bit) >> o) << 2) |
         (((r3 & bit) >> o) << 3) |
         (((r4 & bit) >> o) << 4);
-      const p = roundRobinPick(mask, this.outPtr[base + o], PORTS);
+      // Round robin: the first requester at or after the pointer, cyclically.
+      const atOrAfter = mask & (-1 << this.outPtr[base + o]);
+      const low = atOrAfter !== 0 ? atOrAfter : mask;
+      const p = 31 - Math.clz32(low & -low);
       grant[p] |= bit;
       this.outPtr[base + o] = p + 1 === PORTS ? 0 : p + 1;
     }
-    const s = this.st;
     for (let p = 0; p < PORTS; p++) {
       const g = grant[p];
       if (g === 0) {
@@ -285,8 +369,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
         continue;
       }
       const q = base + p;
-      for (let o = 0; o < PORTS; o++) {
-        if (!((g >> o) & 1)) continue;
+      for (let m = g; m !== 0; m &= m - 1) {
+        const o = 31 - Math.clz32(m & -m);
         this.reserve(q, r, o);
         const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
         this.depart(q, r, p, o, c, c + s.sa, tArrive);

@@ -5,14 +5,17 @@ import type { FlitTraceEvent } from './fabric.js';
 import { NOC_EVENT_PRIORITY } from './ideal.js';
 import {
   type DeliverFn,
+  xyHops as importedXyHops,
   type NetworkOnChip,
   type NocPacket,
   type NocStats,
-  xyHops,
 } from './network.js';
 import type { NocParams } from './params.js';
 import { deterministicRoutings, getRoutingFunction, type RoutingFn } from './routing.js';
 import { type StageDelays, ZeroLoadCache } from './zeroLoad.js';
+
+/** Local binding (a call through an import binding costs more under tsx). */
+const xyHops = importedXyHops;
 
 export interface DetailedNocOptions {
   /** Sees every flit crossing a switch (for the reference-model test); slows the network. */
@@ -189,6 +192,11 @@ export class DetailedNoc implements NetworkOnChip {
   /** Flits injected and not yet delivered. */
   get flitsInFlight(): number {
     return this.fabric.flitsInside;
+  }
+
+  /** Flit-hops since the last `resetStats` (the `flitHops` of {@link stats}, without a snapshot). */
+  get flitHops(): number {
+    return this.fabric.stats.stats.flitHops;
   }
 
   stats(): NocStats {

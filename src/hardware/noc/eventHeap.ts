@@ -1,26 +1,61 @@
-/** The events due at one time, in insertion order. */
-interface Bucket {
-  time: number;
-  kind: number[];
-  a: number[];
-  b: number[];
-  /** Next event to hand out. */
-  head: number;
+/** The events due at one time, in insertion order, in parallel typed arrays. */
+export class Bucket {
+  time = 0;
+  kind = new Int32Array(16);
+  a = new Int32Array(16);
+  b = new Float64Array(16);
+  /** A spare field the owner may fill in place after a push (0 when pushed). */
+  c = new Float64Array(16);
+  /** Events written, and the next one to hand out. */
+  n = 0;
+  head = 0;
+
+  grow(): void {
+    const size = this.kind.length * 2;
+    const kind = new Int32Array(size);
+    kind.set(this.kind);
+    this.kind = kind;
+    const a = new Int32Array(size);
+    a.set(this.a);
+    this.a = a;
+    const b = new Float64Array(size);
+    b.set(this.b);
+    this.b = b;
+    const c = new Float64Array(size);
+    c.set(this.c);
+    this.c = c;
+  }
 }
 
 /**
- * The asynchronous router's private event queue, ordered by (time, insertion order): a small
- * binary heap of the *distinct* pending times, and per time a bucket of events in insertion
- * order (found through a Map). Router delays are few and fixed, so at any moment only a few
- * dozen distinct times are pending while hundreds of events are; pushing is a Map lookup and
- * an array append, popping an array read. Buckets are recycled, so steady state allocates
- * nothing. Only the earliest time is mirrored into the simulation's kernel.
+ * The asynchronous router's private event queue, ordered by (time, insertion order): a binary
+ * heap of buckets, one per *distinct* pending time, each holding its events in insertion order
+ * in typed arrays. Router delays are few and fixed, so at any moment only a few dozen distinct
+ * times are pending while hundreds of events are: pushing is (usually) a cache hit on a recent
+ * bucket and three typed-array writes, popping three typed-array reads. A bucket is found on
+ * push through a small cache of the buckets last pushed to, then a Map; the earliest bucket is
+ * the heap's root (no lookup on pop). Buckets are recycled, so steady state allocates nothing.
+ * Only the earliest time is mirrored into the simulation's kernel.
+ *
+ * Event fields: `kind` and `a` are 32-bit integers, `b` any double; `c` (a double, 0 when
+ * pushed) may be set in place by the owner, who reads buckets in place (see `retireTop`).
  */
 export class EventHeap {
   private readonly byTime = new Map<number, Bucket>();
-  private times = new Float64Array(64);
-  private timeCount = 0;
+  /** Heap of buckets ordered by time (times are distinct). */
+  private heap: Bucket[] = [];
   private readonly spare: Bucket[] = [];
+  /**
+   * The buckets pushed to last (the events caused at one time go to a few times: now plus the
+   * stage delays), replaced round-robin; a free bucket is never in it.
+   */
+  private c0: Bucket | null = null;
+  private c1: Bucket | null = null;
+  private c2: Bucket | null = null;
+  private c3: Bucket | null = null;
+  private cNext = 0;
+  /** The bucket of the last push (its event is at index `n - 1` until the next push there). */
+  lastBucket: Bucket | null = null;
   /** Events pending. */
   size = 0;
   /** Fields of the event last removed by {@link pop}. */
@@ -30,83 +65,112 @@ export class EventHeap {
 
   /** Time of the earliest event (Infinity when empty). */
   minTime(): number {
-    return this.timeCount > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
+    return this.heap.length > 0 ? this.heap[0].time : Number.POSITIVE_INFINITY;
   }
 
   push(t: number, kind: number, a: number, b: number): void {
-    // Consecutive pushes often share a time: skip the Map lookup then.
-    let bucket =
-      this.lastBucket !== undefined && this.lastBucket.time === t
-        ? this.lastBucket
-        : this.byTime.get(t);
-    if (bucket === undefined) {
-      bucket = this.spare.pop() ?? { time: 0, kind: [], a: [], b: [], head: 0 };
-      bucket.time = t;
-      bucket.head = 0;
-      bucket.kind.length = 0;
-      bucket.a.length = 0;
-      bucket.b.length = 0;
-      this.byTime.set(t, bucket);
-      this.pushTime(t);
+    let bucket: Bucket;
+    if (this.c0 !== null && this.c0.time === t) bucket = this.c0;
+    else if (this.c1 !== null && this.c1.time === t) bucket = this.c1;
+    else if (this.c2 !== null && this.c2.time === t) bucket = this.c2;
+    else if (this.c3 !== null && this.c3.time === t) bucket = this.c3;
+    else {
+      bucket = this.byTime.get(t) ?? this.newBucket(t);
+      const k = this.cNext;
+      this.cNext = (k + 1) & 3;
+      if (k === 0) this.c0 = bucket;
+      else if (k === 1) this.c1 = bucket;
+      else if (k === 2) this.c2 = bucket;
+      else this.c3 = bucket;
     }
-    bucket.kind.push(kind);
-    bucket.a.push(a);
-    bucket.b.push(b);
-    this.lastBucket = bucket;
+    const i = bucket.n;
+    if (i === bucket.kind.length) bucket.grow();
+    bucket.kind[i] = kind;
+    bucket.a[i] = a;
+    bucket.b[i] = b;
+    bucket.c[i] = 0;
+    bucket.n = i + 1;
     this.size++;
+    this.lastBucket = bucket;
   }
 
-  /** The bucket last pushed to (undefined once recycled). */
-  private lastBucket: Bucket | undefined;
+  /** The bucket of the earliest pending time, or null. */
+  top(): Bucket | null {
+    return this.heap.length > 0 ? this.heap[0] : null;
+  }
+
+  /**
+   * Removes the earliest bucket once the caller has read all its events in place (from `head`
+   * to `n`, advancing `head`; not mixed with {@link pop} on the same bucket).
+   */
+  retireTop(): void {
+    const bucket = this.heap[0];
+    this.size -= bucket.n;
+    this.release(bucket);
+  }
+
+  private newBucket(t: number): Bucket {
+    const bucket = this.spare.pop() ?? new Bucket();
+    bucket.time = t;
+    bucket.n = 0;
+    bucket.head = 0;
+    this.byTime.set(t, bucket);
+    this.pushHeap(bucket);
+    return bucket;
+  }
 
   /** Removes the earliest event into outKind/outA/outB (the queue must not be empty). */
   pop(): void {
-    const t = this.times[0];
-    const bucket = this.byTime.get(t) as Bucket;
+    const bucket = this.heap[0];
     const i = bucket.head++;
     this.outKind = bucket.kind[i];
     this.outA = bucket.a[i];
     this.outB = bucket.b[i];
     this.size--;
-    if (bucket.head === bucket.kind.length) {
-      if (this.lastBucket === bucket) this.lastBucket = undefined;
-      this.byTime.delete(t);
-      this.popTime();
-      this.spare.push(bucket);
-    }
+    if (bucket.head === bucket.n) this.release(bucket);
   }
 
-  private pushTime(t: number): void {
-    if (this.timeCount === this.times.length) {
-      const grown = new Float64Array(this.times.length * 2);
-      grown.set(this.times);
-      this.times = grown;
-    }
-    const h = this.times;
-    let i = this.timeCount++;
+  /** Drops the (exhausted) root bucket and recycles it. */
+  private release(bucket: Bucket): void {
+    if (this.c0 === bucket) this.c0 = null;
+    else if (this.c1 === bucket) this.c1 = null;
+    else if (this.c2 === bucket) this.c2 = null;
+    else if (this.c3 === bucket) this.c3 = null;
+    if (this.lastBucket === bucket) this.lastBucket = null;
+    this.byTime.delete(bucket.time);
+    this.popHeap();
+    this.spare.push(bucket);
+  }
+
+  private pushHeap(bucket: Bucket): void {
+    const h = this.heap;
+    const t = bucket.time;
+    let i = h.length;
+    h.push(bucket);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent] <= t) break;
+      if (h[parent].time <= t) break;
       h[i] = h[parent];
       i = parent;
     }
-    h[i] = t;
+    h[i] = bucket;
   }
 
-  private popTime(): void {
-    const h = this.times;
-    const last = --this.timeCount;
+  private popHeap(): void {
+    const h = this.heap;
+    const moved = h.pop() as Bucket;
+    const last = h.length;
     if (last === 0) return;
-    const t = h[last];
+    const t = moved.time;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= last) break;
-      if (c + 1 < last && h[c + 1] < h[c]) c++;
-      if (t <= h[c]) break;
+      if (c + 1 < last && h[c + 1].time < h[c].time) c++;
+      if (t <= h[c].time) break;
       h[i] = h[c];
       i = c;
     }
-    h[i] = t;
+    h[i] = moved;
   }
 }

@@ -1,6 +1,6 @@
 import { InputBuffers } from './inputUnit.js';
 import type { NocPacket } from './network.js';
-import { neighbour, oppositePort, type RoutingFn, treeOutputs } from './routing.js';
+import { neighbour, type RoutingFn, treeOutputs } from './routing.js';
 import { NocStatsCollector } from './statsCollector.js';
 import { blockedBuffersReport } from './watchdog.js';
 import { WormTable } from './worms.js';
@@ -39,6 +39,8 @@ const EJECT_CREDITS = 1 << 30;
 export abstract class Fabric {
   readonly nodes: number;
   readonly vcs: number;
+  /** Input VCs per router (5 x vcs). */
+  readonly queuesPerRouter: number;
   readonly buf: InputBuffers;
   readonly worms = new WormTable();
   readonly stats: NocStatsCollector;
@@ -87,8 +89,9 @@ export abstract class Fabric {
     const n = meshWidth * meshHeight;
     this.nodes = n;
     this.vcs = vcs;
+    this.queuesPerRouter = PORTS * vcs;
     const Q = n * PORTS * vcs;
-    this.buf = new InputBuffers(Q, depthFlits, PORTS * vcs);
+    this.buf = new InputBuffers(Q, depthFlits);
     this.stats = new NocStatsCollector(n);
     this.route = new Int32Array(Q).fill(-1);
     this.remaining = new Int32Array(Q).fill(-1);
@@ -185,6 +188,8 @@ export abstract class Fabric {
   /** Adds the buffered flits x elapsed time since the last change to the occupancy integral. */
   protected integrateOccupancy(): void {
     const now = this.currentTime();
+    // Skipped when no time has passed (it would add exactly 0).
+    if (now === this.areaTime) return;
     this.stats.bufferAreaFlitTime += this.buf.total * (now - this.areaTime);
     this.areaTime = now;
   }
@@ -318,7 +323,7 @@ export abstract class Fabric {
       const m = this.nbr[r * PORTS + o];
       this.scheduleArrive(
         tArrive,
-        (m * PORTS + oppositePort(o)) * this.vcs + (ov % this.vcs),
+        (m * PORTS + ((o + 2) & 3)) * this.vcs + (ov % this.vcs), // the opposite port
         w,
         seq,
       );
@@ -334,8 +339,11 @@ export abstract class Fabric {
     this.lastPop[q] = tWin;
     this.remaining[q] = -1;
     if (tail) {
+      // Only the outputs of its route can hold an output VC.
+      for (let m = this.route[q]; m !== 0; m &= m - 1) {
+        this.outVc[q * PORTS + 31 - Math.clz32(m & -m)] = -1;
+      }
       this.route[q] = -1;
-      for (let i = 0; i < PORTS; i++) this.outVc[q * PORTS + i] = -1;
     }
     const v = q % this.vcs;
     const tCredit = Math.max(tWin + this.gap, tLeave + this.st.credit);

@@ -13,8 +13,6 @@ export class InputBuffers {
   readonly arrive: Float64Array;
   readonly head: Int32Array;
   readonly count: Int32Array;
-  /** Flits buffered per router, to skip idle routers. */
-  readonly routerCount: Int32Array;
   /** Flits buffered in all FIFOs. */
   total = 0;
   /** Largest occupancy of any FIFO since the last `resetMax`. */
@@ -23,7 +21,6 @@ export class InputBuffers {
   constructor(
     readonly queues: number,
     readonly depthFlits: number,
-    private readonly queuesPerRouter: number,
   ) {
     const n = queues * depthFlits;
     this.worm = new Int32Array(n);
@@ -31,7 +28,6 @@ export class InputBuffers {
     this.arrive = new Float64Array(n);
     this.head = new Int32Array(queues);
     this.count = new Int32Array(queues);
-    this.routerCount = new Int32Array(queues / queuesPerRouter);
   }
 
   /** Slot of the front flit of queue q (q must be non-empty). */
@@ -51,7 +47,6 @@ export class InputBuffers {
     this.seq[slot] = seq;
     this.arrive[slot] = arriveTime;
     this.count[q] = c + 1;
-    this.routerCount[(q / this.queuesPerRouter) | 0]++;
     this.total++;
     if (c + 1 > this.maxCount) this.maxCount = c + 1;
     return c + 1;
@@ -61,7 +56,6 @@ export class InputBuffers {
   pop(q: number): number {
     const h = this.head[q] + 1;
     this.head[q] = h === this.depthFlits ? 0 : h;
-    this.routerCount[(q / this.queuesPerRouter) | 0]--;
     this.total--;
     return --this.count[q];
   }

@@ -1,9 +1,12 @@
 import { type EventTarget, Kernel } from '../../kernel/kernel.js';
 import { createRng } from '../../kernel/rng.js';
 import { DetailedNoc } from './detailed.js';
-import { type NocPacket, xyHops } from './network.js';
+import { xyHops as importedXyHops, type NocPacket } from './network.js';
 import type { NocParams } from './params.js';
 import { destinationFn, type TrafficPattern } from './traffic.js';
+
+/** Local binding (a call through an import binding costs more under tsx). */
+const xyHops = importedXyHops;
 
 export interface SyntheticConfig {
   meshWidth: number;
@@ -88,7 +91,9 @@ export function runSynthetic(cfg: SyntheticConfig): SyntheticResult {
   let nextId = 0;
   let firstMeasured = -1;
   let endMeasured = Number.POSITIVE_INFINITY;
-  const latencies: number[] = [];
+  // Latencies of measured packets (growable typed array: sorted natively at the end).
+  let latencies = new Float64Array(1024);
+  let latencyCount = 0;
   let zeroLoadSum = 0;
   let hopsSum = 0;
   let acceptedFlits = 0;
@@ -98,7 +103,12 @@ export function runSynthetic(cfg: SyntheticConfig): SyntheticResult {
     const c = time / cycleNs;
     if (c >= measureStart && c < measureEnd) acceptedFlits += packet.flits;
     if (packet.id >= firstMeasured && packet.id < endMeasured && firstMeasured >= 0) {
-      latencies.push((time - (packet.payload as number)) / unit);
+      if (latencyCount === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[latencyCount++] = (time - (packet.payload as number)) / unit;
       zeroLoadSum += noc.lastZeroLoadLatency / unit;
       hopsSum += xyHops(packet.srcNode, dst, w); // every routing is minimal
       outstanding--;
@@ -134,7 +144,8 @@ export function runSynthetic(cfg: SyntheticConfig): SyntheticResult {
   while (kernel.pending > 0 && cycle < drainEnd && (cycle <= measureEnd || outstanding > 0))
     kernel.step();
   if (endMeasured === Number.POSITIVE_INFINITY) endMeasured = nextId;
-  const sorted = [...latencies].sort((x, y) => x - y);
+  // Numeric ascending, like sort((x, y) => x - y) (latencies are finite and >= 0), but native.
+  const sorted = latencies.slice(0, latencyCount).sort();
   const rank = (q: number) =>
     sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
   const count = sorted.length;
@@ -145,7 +156,7 @@ export function runSynthetic(cfg: SyntheticConfig): SyntheticResult {
     cycleNs,
     offeredFlitRate: cfg.rate,
     acceptedFlitRate: acceptedFlits / (n * cfg.measureCycles),
-    avgPacketLatency: count > 0 ? sorted.reduce((s, x) => s + x, 0) / count : 0,
+    avgPacketLatency: count > 0 ? sumInOrder(sorted) / count : 0,
     p50PacketLatency: rank(0.5),
     p99PacketLatency: rank(0.99),
     maxPacketLatency: count > 0 ? sorted[count - 1] : 0,
@@ -154,9 +165,16 @@ export function runSynthetic(cfg: SyntheticConfig): SyntheticResult {
     packets,
     packetsDelivered: count,
     saturated: count < packets,
-    flitHops: noc.stats().flitHops,
+    flitHops: noc.flitHops,
     kernelEvents: kernel.eventsRun,
   };
+}
+
+/** Sum from first to last (the order of `reduce`, so the rounding is the same). */
+function sumInOrder(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
 }
 
 /**

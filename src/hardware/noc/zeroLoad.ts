@@ -64,9 +64,15 @@ export function zeroLoadLatency(
   return clocked ? last + st.sa + st.xb : last + st.xb;
 }
 
+/** Hops and flits below these are memoized in a flat table (the rest in a Map). */
+const TABLE_HOPS = 128;
+const TABLE_FLITS = 16;
+
 /** Memoizes {@link zeroLoadLatency} by (hops, flits). */
 export class ZeroLoadCache {
   private readonly cache = new Map<number, number>();
+  /** `hops * TABLE_FLITS + flits` -> latency, NaN when not computed yet. */
+  private readonly table = new Float64Array(TABLE_HOPS * TABLE_FLITS).fill(Number.NaN);
   constructor(
     private readonly st: StageDelays,
     private readonly depthFlits: number,
@@ -74,6 +80,15 @@ export class ZeroLoadCache {
   ) {}
 
   get(hops: number, flits: number): number {
+    if (hops < TABLE_HOPS && flits < TABLE_FLITS) {
+      const i = hops * TABLE_FLITS + flits;
+      let t = this.table[i];
+      if (Number.isNaN(t)) {
+        t = zeroLoadLatency(hops, flits, this.st, this.depthFlits, this.clocked);
+        this.table[i] = t;
+      }
+      return t;
+    }
     const key = hops * 65536 + flits;
     let v = this.cache.get(key);
     if (v === undefined) {
