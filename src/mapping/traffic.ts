@@ -1,3 +1,4 @@
+import { convTargetRange } from '../snn/layers.js';
 import type { Architecture, StageInfo } from '../snn/network.js';
 import { stages as stageInfos } from '../snn/network.js';
 import type { Mapping, StageMapping } from './types.js';
@@ -12,19 +13,6 @@ export interface CoreTraffic {
   src: Int32Array;
   dst: Int32Array;
   packets: Float64Array;
-}
-
-/** Range of output positions (rows or columns) of a conv that read input position `i`. */
-function convTargets(
-  i: number,
-  kernel: number,
-  stride: number,
-  padding: number,
-  outSize: number,
-): [number, number] {
-  const lo = Math.max(0, Math.ceil((i + padding - kernel + 1) / stride));
-  const hi = Math.min(outSize - 1, Math.floor((i + padding) / stride));
-  return [lo, hi];
 }
 
 /**
@@ -48,7 +36,7 @@ function pairTraffic(
   if (isConv) {
     validCols = 0;
     for (let x = 0; x < w; x++) {
-      const [a, b] = convTargets(x, layer.kernel, layer.stride, layer.padding, to.shape.w);
+      const [a, b] = convTargetRange(x, layer.kernel, layer.stride, layer.padding, to.shape.w);
       if (a <= b) validCols++;
     }
   }
@@ -59,7 +47,8 @@ function pairTraffic(
       const src = lookup[(ch * h + y) * w]!;
       let r0 = 0;
       let r1 = to.shape.h - 1;
-      if (isConv) [r0, r1] = convTargets(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
+      if (isConv)
+        [r0, r1] = convTargetRange(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
       if (r0 > r1) continue;
       for (const core of to.cores) {
         if (core.rowStart <= r1 && core.rowEnd - 1 >= r0) add(src, core.id, validCols);
@@ -142,7 +131,7 @@ export function spikeDestinations(arch: Architecture, mapping: Mapping): SpikeDe
     const colOk = new Uint8Array(w).fill(1);
     if (isConv) {
       for (let x = 0; x < w; x++) {
-        const [a, b] = convTargets(x, layer.kernel, layer.stride, layer.padding, to.shape.w);
+        const [a, b] = convTargetRange(x, layer.kernel, layer.stride, layer.padding, to.shape.w);
         colOk[x] = a <= b ? 1 : 0;
       }
     }
@@ -151,7 +140,8 @@ export function spikeDestinations(arch: Architecture, mapping: Mapping): SpikeDe
     for (let y = 0; y < h; y++) {
       let r0 = 0;
       let r1 = to.shape.h - 1;
-      if (isConv) [r0, r1] = convTargets(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
+      if (isConv)
+        [r0, r1] = convTargetRange(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
       rowCores.push(
         r0 > r1
           ? []

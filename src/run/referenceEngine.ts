@@ -1,5 +1,6 @@
 import { idealHopNs } from '../hardware/noc/params.js';
 import type { Mapping, StageMapping } from '../mapping/types.js';
+import { convTargetRange } from '../snn/layers.js';
 import { type StageInfo, stages as stageInfos } from '../snn/network.js';
 import { quantizeNetwork } from '../snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../snn/reference.js';
@@ -36,19 +37,6 @@ interface FanOut {
   srcCore: Int32Array;
 }
 
-/** Output positions (rows or columns) of a conv that read input position `i`. */
-function convTargets(
-  i: number,
-  k: number,
-  stride: number,
-  pad: number,
-  out: number,
-): [number, number] {
-  const lo = Math.max(0, Math.ceil((i + pad - k + 1) / stride));
-  const hi = Math.min(out - 1, Math.floor((i + pad) / stride));
-  return [lo, hi];
-}
-
 function manhattan(a: number, b: number, w: number): number {
   return Math.abs((a % w) - (b % w)) + Math.abs(Math.floor(a / w) - Math.floor(b / w));
 }
@@ -78,8 +66,14 @@ function buildFanOut(
         let rows: [number, number] = [0, to.shape.h - 1];
         let cols = 1;
         if (layer.kind === 'conv') {
-          rows = convTargets(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
-          const [c0, c1] = convTargets(x, layer.kernel, layer.stride, layer.padding, to.shape.w);
+          rows = convTargetRange(y, layer.kernel, layer.stride, layer.padding, to.shape.h);
+          const [c0, c1] = convTargetRange(
+            x,
+            layer.kernel,
+            layer.stride,
+            layer.padding,
+            to.shape.w,
+          );
           cols = Math.max(0, c1 - c0 + 1);
         }
         if (cols === 0 || rows[0] > rows[1]) continue;

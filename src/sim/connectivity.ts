@@ -1,4 +1,5 @@
 import type { Mapping } from '../mapping/types.js';
+import { convTargetRange } from '../snn/layers.js';
 import type { Network, StageInfo } from '../snn/network.js';
 import { SOP_MAGIC, SOP_ONE } from './core.js';
 
@@ -90,19 +91,6 @@ export interface Connectivity {
   mapOfCore: Int32Array;
   /** Core at each mesh node, -1 where none. */
   coreOfNode: Int32Array;
-}
-
-/** Inclusive range of output positions of a conv that read input position `i` (lo > hi: none). */
-export function convTargetRange(
-  i: number,
-  kernel: number,
-  stride: number,
-  padding: number,
-  outSize: number,
-): [number, number] {
-  const lo = Math.max(0, Math.ceil((i + padding - kernel + 1) / stride));
-  const hi = Math.min(outSize - 1, Math.floor((i + padding) / stride));
-  return [lo, hi];
 }
 
 function reorderConv(w: Float32Array, oc: number, ic: number, kk: number): Float32Array {

@@ -24,6 +24,23 @@ export function weightsToAcc(weights: Float32Array): Float64Array {
 
 type Conv = Extract<LayerSpec, { kind: 'conv' }>;
 
+/**
+ * Inclusive range `[lo, hi]` of the output positions (rows or columns) of a conv whose receptive
+ * field contains input position `i` (`lo > hi`: none). Output `o` reads inputs
+ * `o * stride - padding .. o * stride - padding + kernel - 1`.
+ */
+export function convTargetRange(
+  i: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  outSize: number,
+): [number, number] {
+  const lo = Math.max(0, Math.ceil((i + padding - kernel + 1) / stride));
+  const hi = Math.min(outSize - 1, Math.floor((i + padding) / stride));
+  return [lo, hi];
+}
+
 /** 2D convolution (stride, zero padding that is silent) into fixed-point accumulators. */
 export function convAccumulate(
   tauIn: Float64Array,

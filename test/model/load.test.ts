@@ -308,8 +308,13 @@ describe('bundled models', () => {
     ]);
   });
 
-  it('are untrained, say so, and CIFAR models list the classes in the standard order', () => {
-    for (const name of ['mnist-cnn', 'vgg11', 'vgg16']) {
+  it('MNIST CNN ships trained weights with provenance; the VGGs are untrained and say so', () => {
+    const mnist = loadModel('mnist-cnn');
+    expect(mnist.trained).toBe(true);
+    expect(mnist.network?.weights.filter((w) => w.length > 0)).toHaveLength(5);
+    expect(mnist.manifest.provenance.testAccuracy).toBeGreaterThan(0.9);
+    expect(parseManifest(mnist.manifest)).toEqual(mnist.manifest);
+    for (const name of ['vgg11', 'vgg16']) {
       const m = loadModel(name);
       expect(m.trained).toBe(false);
       expect(m.network).toBeNull();

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeDirect, encodeInput, encodePixel, quantizeTau } from '../../src/snn/encoding.js';
-import { convAccumulate, denseAccumulate, maxPoolTau, weightsToAcc } from '../../src/snn/layers.js';
+import {
+  convAccumulate,
+  convTargetRange,
+  denseAccumulate,
+  maxPoolTau,
+  weightsToAcc,
+} from '../../src/snn/layers.js';
 import { stages } from '../../src/snn/network.js';
 import { quantizeWeights } from '../../src/snn/quantize.js';
 
@@ -75,6 +81,32 @@ describe('convolution', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('conv target range', () => {
+  it('lists exactly the outputs whose receptive field holds the input position', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 1, max: 12 }),
+        (k, stride, padding, inSize) => {
+          fc.pre(inSize + 2 * padding >= k);
+          const outSize = Math.floor((inSize + 2 * padding - k) / stride) + 1;
+          for (let i = 0; i < inSize; i++) {
+            const want: number[] = [];
+            for (let o = 0; o < outSize; o++)
+              if (i >= o * stride - padding && i < o * stride - padding + k) want.push(o);
+            const [lo, hi] = convTargetRange(i, k, stride, padding, outSize);
+            const got: number[] = [];
+            for (let o = lo; o <= hi; o++) got.push(o);
+            expect(got).toEqual(want);
+          }
+        },
+      ),
     );
   });
 });
