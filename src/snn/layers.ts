@@ -1,5 +1,9 @@
 import type { LayerSpec, Shape3 } from './network.js';
-import { toAcc } from './neuron.js';
+import { ACC_ONE, ROUND_MAGIC, toAcc } from './neuron.js';
+
+/** Module-local copies for the hot loops (see {@link toAcc}). */
+const ONE = ACC_ONE;
+const MAGIC = ROUND_MAGIC;
 
 /**
  * Dense (whole-layer) operators over `tau` arrays in CHW order, written as plain gather loops:
@@ -41,7 +45,16 @@ export function convTargetRange(
   return [lo, hi];
 }
 
-/** 2D convolution (stride, zero padding that is silent) into fixed-point accumulators. */
+/**
+ * 2D convolution (stride, zero padding that is silent) into fixed-point accumulators.
+ *
+ * Written as a scatter over the spiking inputs: each input `(ic, iy, ix)` with `tau > 0` adds
+ * `w * tau` and `w` to every output whose receptive field holds it ({@link convTargetRange}),
+ * with kernel offset `ky = iy + padding - oy * stride` (likewise `kx`). The work is the number
+ * of SOPs, and the loops have no data-dependent branches. The accumulators are integers, so
+ * the order of the terms does not matter (tests check this form against the gather form written
+ * as a dense Toeplitz matrix, and against a literal time-stepped simulation).
+ */
 export function convAccumulate(
   tauIn: Float64Array,
   inShape: Shape3,
@@ -51,34 +64,34 @@ export function convAccumulate(
   outShape: Shape3,
 ): Accumulators {
   const { kernel: k, stride, padding } = layer;
-  const [inC, inH, inW] = [inShape.c, inShape.h, inShape.w];
-  const [outC, outH, outW] = [outShape.c, outShape.h, outShape.w];
-  const aAcc = new Float64Array(outC * outH * outW);
-  const wAcc = new Float64Array(outC * outH * outW);
-  for (let oc = 0; oc < outC; oc++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        let a = 0;
-        let w = 0;
-        for (let ic = 0; ic < inC; ic++) {
-          for (let ky = 0; ky < k; ky++) {
-            const iy = oy * stride + ky - padding;
-            if (iy < 0 || iy >= inH) continue;
-            const rowIn = (ic * inH + iy) * inW;
-            const rowW = ((oc * inC + ic) * k + ky) * k;
-            for (let kx = 0; kx < k; kx++) {
-              const ix = ox * stride + kx - padding;
-              if (ix < 0 || ix >= inW) continue;
-              const tau = tauIn[rowIn + ix]!;
-              if (tau === 0) continue;
-              a += toAcc(weights[rowW + kx]! * tau);
-              w += wAccs[rowW + kx]!;
+  const inC = inShape.c;
+  const inH = inShape.h;
+  const inW = inShape.w;
+  const outC = outShape.c;
+  const outH = outShape.h;
+  const outW = outShape.w;
+  const plane = outH * outW;
+  const aAcc = new Float64Array(outC * plane);
+  const wAcc = new Float64Array(outC * plane);
+  for (let ic = 0; ic < inC; ic++) {
+    for (let iy = 0; iy < inH; iy++) {
+      const [oy0, oy1] = convTargetRange(iy, k, stride, padding, outH);
+      for (let ix = 0; ix < inW; ix++) {
+        const tau = tauIn[(ic * inH + iy) * inW + ix]!;
+        if (tau === 0) continue;
+        const [ox0, ox1] = convTargetRange(ix, k, stride, padding, outW);
+        for (let oc = 0; oc < outC; oc++) {
+          const wBase = (oc * inC + ic) * k * k;
+          for (let oy = oy0; oy <= oy1; oy++) {
+            const wRow = wBase + (iy + padding - oy * stride) * k + ix + padding;
+            const oRow = oc * plane + oy * outW;
+            for (let ox = ox0; ox <= ox1; ox++) {
+              const wi = wRow - ox * stride;
+              aAcc[oRow + ox] += weights[wi]! * tau * ONE + MAGIC - MAGIC; // toAcc(w * tau)
+              wAcc[oRow + ox] += wAccs[wi]!;
             }
           }
         }
-        const o = (oc * outH + oy) * outW + ox;
-        aAcc[o] = a;
-        wAcc[o] = w;
       }
     }
   }
@@ -93,16 +106,19 @@ export function denseAccumulate(
   wAccs: Float64Array,
 ): Accumulators {
   const nIn = tauIn.length;
+  // the spiking inputs, once (silent inputs are not in the sums)
+  const active = new Int32Array(nIn);
+  let nActive = 0;
+  for (let i = 0; i < nIn; i++) if (tauIn[i] !== 0) active[nActive++] = i;
   const aAcc = new Float64Array(units);
   const wAcc = new Float64Array(units);
   for (let o = 0; o < units; o++) {
     let a = 0;
     let w = 0;
     const row = o * nIn;
-    for (let i = 0; i < nIn; i++) {
-      const tau = tauIn[i]!;
-      if (tau === 0) continue;
-      a += toAcc(weights[row + i]! * tau);
+    for (let j = 0; j < nActive; j++) {
+      const i = active[j]!;
+      a += weights[row + i]! * tauIn[i]! * ONE + MAGIC - MAGIC; // toAcc(w * tau)
       w += wAccs[row + i]!;
     }
     aAcc[o] = a;

@@ -31,13 +31,16 @@ export const ACC_FRAC_BITS = 32;
 export const ACC_ONE = 2 ** ACC_FRAC_BITS;
 
 /** 1.5 * 2^52: adding and subtracting it rounds a double to an integer (ties to even). */
-const ROUND_MAGIC = 6755399441055744;
+export const ROUND_MAGIC = 6755399441055744;
 
 /**
  * Rounds a real value to the accumulator grid: `round(x * 2^32)` as an exact integer in a double,
  * ties to even, valid for `|x| < 2^19`. Every accumulation in ttfsim (reference, simulator,
- * trainer evaluation) goes through this one function, so all of them round identically. It is
- * about four times faster than `Math.round` on values beyond the int32 range, and V8 inlines it.
+ * trainer evaluation) rounds exactly this way, so all of them agree bit for bit. It is about four
+ * times faster than `Math.round` on values beyond the int32 range. Hot loops in other modules
+ * write it out as `x * ONE + MAGIC - MAGIC` with module-local copies of {@link ACC_ONE} and
+ * {@link ROUND_MAGIC}: calls through an imported binding are not always inlined (under tsx they
+ * cost a factor of two).
  */
 export function toAcc(x: number): number {
   return x * ACC_ONE + ROUND_MAGIC - ROUND_MAGIC;
