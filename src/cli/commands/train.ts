@@ -1,13 +1,222 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
+import type { EpochRecord } from '../../train/loop.js';
+import { defaultOptimizerConfig, type OptimizerKind } from '../../train/optimizer.js';
+import { defaultRunConfig, runTraining } from '../../train/run.js';
 import { UserError } from '../../util/errors.js';
 
-/** `ttfsim train`: not implemented yet. */
+interface TrainCliOptions {
+  model: string;
+  data?: string;
+  epochs: string;
+  batch: string;
+  lr: string;
+  optimizer: string;
+  weightDecay?: string;
+  milestones?: string;
+  gamma: string;
+  seed: string;
+  out: string;
+  resume?: boolean;
+  readout?: string;
+  logitScale?: string;
+  init: string;
+  initScale: string;
+  annEpochs: string;
+  augmentShift: string;
+  workers?: string;
+  shards: string;
+  skipEasy: string;
+  trainLimit?: string;
+  testLimit?: string;
+  name?: string;
+}
+
+function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !check(x)) {
+    throw new UserError(`${flag} ${JSON.stringify(v)}: expected ${what}`);
+  }
+  return x;
+}
+const posInt = (f: string, v: string) =>
+  num(f, v, (x) => Number.isInteger(x) && x > 0, 'a positive integer');
+const nonNegInt = (f: string, v: string) =>
+  num(f, v, (x) => Number.isInteger(x) && x >= 0, 'a non-negative integer');
+const posReal = (f: string, v: string) => num(f, v, (x) => x > 0, 'a positive number');
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '--';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`;
+}
+
+function pct(x: number | null): string {
+  return x === null ? '-' : `${(100 * x).toFixed(2)}%`;
+}
+
+function epochLine(r: EpochRecord, epochs: number): string {
+  return `epoch ${r.epoch}/${epochs}  lr ${r.lr.toExponential(1)}  loss ${r.trainLoss.toFixed(4)}  train ${pct(r.trainAccuracy)}  test ${pct(r.testAccuracy)} (loss ${r.testLoss?.toFixed(4) ?? '-'})  sparsity ${r.testSparsity?.toFixed(4) ?? r.trainSparsity.toFixed(4)}  ${r.seconds === null ? '' : fmtTime(r.seconds)}`;
+}
+
+/** `ttfsim train`: argument parsing, progress bar and log lines; the work is in src/train. */
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('(not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      throw new UserError('ttfsim train is not implemented yet');
+    .description(
+      'Train a DFT (DTA-TTFS) network through its closed form with analytic gradients (Eq. 9-10); writes a checkpoint every epoch and a model manifest + safetensors at the end',
+    )
+    .requiredOption('--model <manifest>', 'model manifest (path or bundled name, e.g. mnist-cnn)')
+    .option('--data <data>', 'mnist, cifar10 or a dataset folder (default: the manifest’s dataset)')
+    .option('--epochs <n>', 'epochs to train (with --resume: extends the run)', '10')
+    .option('--batch <b>', 'mini-batch size', '64')
+    .option('--lr <rate>', 'initial learning rate', '1e-3')
+    .option('--optimizer <kind>', 'adam or adamw', 'adam')
+    .option('--weight-decay <wd>', 'weight decay (default 0 for adam, 1e-2 for adamw)')
+    .option(
+      '--milestones <list>',
+      'epochs at which the learning rate is multiplied by --gamma, e.g. 10,15',
+    )
+    .option('--gamma <g>', 'learning-rate factor at each milestone', '0.1')
+    .option('--seed <n>', 'seed of initialization, shuffling and augmentation', '1')
+    .option('--out <dir>', 'output folder (checkpoint and final model)', 'checkpoints/train')
+    .option('--resume', 'continue from <out>/checkpoint.json (same configuration)')
+    .option('--readout <kind>', 'membrane or first-spike (recorded in the model file)', 'membrane')
+    .option(
+      '--logit-scale <s>',
+      'logit scale of the cross-entropy (default 1 membrane, 10 first-spike)',
+    )
+    .option(
+      '--init <how>',
+      'kaiming, ann (train a ReLU1 ANN first), or a model/safetensors file',
+      'kaiming',
+    )
+    .option('--init-scale <s>', 'factor on the Kaiming-normal standard deviation', '0.5')
+    .option('--ann-epochs <n>', 'epochs of ANN training for --init ann', '5')
+    .option('--augment-shift <px>', 'random shifts of up to this many pixels (0: none)', '0')
+    .option(
+      '--workers <n>',
+      'threads (1: in this thread)',
+      String(Math.min(2, availableParallelism())),
+    )
+    .option('--shards <n>', 'shards per batch (fixes the gradient summation order)', '2')
+    .option(
+      '--skip-easy <loss>',
+      'frames with a loss below this skip the backward pass (0: exact gradient of every frame)',
+      '0',
+    )
+    .option('--train-limit <n>', 'use only the first n training images')
+    .option('--test-limit <n>', 'evaluate on the first n test images (0: no test evaluation)')
+    .option('--name <name>', 'output model name (default: the manifest’s file name)')
+    .action(async (o: TrainCliOptions, cmd: Command) => {
+      const explicitGamma = cmd.getOptionValueSource('gamma') === 'cli';
+      if (o.optimizer !== 'adam' && o.optimizer !== 'adamw') {
+        throw new UserError(`--optimizer "${o.optimizer}": expected adam or adamw`);
+      }
+      if (o.readout !== 'membrane' && o.readout !== 'first-spike') {
+        throw new UserError(`--readout "${o.readout}": expected membrane or first-spike`);
+      }
+      const optimizer = defaultOptimizerConfig(o.optimizer as OptimizerKind);
+      optimizer.lr = posReal('--lr', o.lr);
+      optimizer.gamma = posReal('--gamma', o.gamma);
+      if (o.weightDecay !== undefined) {
+        optimizer.weightDecay = num(
+          '--weight-decay',
+          o.weightDecay,
+          (x) => x >= 0,
+          'a number >= 0',
+        );
+      }
+      if (o.milestones !== undefined && o.milestones.trim() !== '') {
+        optimizer.milestones = o.milestones.split(',').map((m) => posInt('--milestones', m));
+      }
+      const config = defaultRunConfig(optimizer);
+      const readout = o.readout as 'membrane' | 'first-spike';
+      config.name = o.name ?? basename(o.model).replace(/\.json$/, '');
+      config.data = o.data ?? 'mnist';
+      config.readout = readout;
+      config.init = o.init;
+      config.initScale = posReal('--init-scale', o.initScale);
+      config.annEpochs = posInt('--ann-epochs', o.annEpochs);
+      config.trainLimit = o.trainLimit === undefined ? null : posInt('--train-limit', o.trainLimit);
+      config.testLimit = o.testLimit === undefined ? null : nonNegInt('--test-limit', o.testLimit);
+      const t = config.train;
+      t.epochs = posInt('--epochs', o.epochs);
+      t.batchSize = posInt('--batch', o.batch);
+      t.seed = num('--seed', o.seed, Number.isInteger, 'an integer');
+      t.logitScale =
+        o.logitScale === undefined
+          ? readout === 'membrane'
+            ? 1
+            : 10
+          : posReal('--logit-scale', o.logitScale);
+      t.augmentShift = nonNegInt('--augment-shift', o.augmentShift);
+      t.shards = posInt('--shards', o.shards);
+      t.skipLoss = num('--skip-easy', o.skipEasy, (x) => x >= 0, 'a number >= 0');
+      const workers = o.workers === undefined ? 2 : posInt('--workers', o.workers);
+      if (o.data === undefined && !o.resume) {
+        const { loadManifest, resolveModelPath } = await import('../../model/load.js');
+        config.data = loadManifest(resolveModelPath(o.model)).manifest.dataset;
+      }
+
+      const tty = process.stderr.isTTY === true;
+      let epochStart = performance.now();
+      let lastLogged = -1;
+      const result = await runTraining(
+        {
+          model: o.model,
+          out: o.out,
+          resume: o.resume === true,
+          workers,
+          config,
+          ...(o.resume && (o.milestones !== undefined || explicitGamma)
+            ? {
+                schedule: {
+                  ...(o.milestones !== undefined ? { milestones: optimizer.milestones } : {}),
+                  ...(explicitGamma ? { gamma: optimizer.gamma } : {}),
+                },
+              }
+            : {}),
+        },
+        {
+          now: () => performance.now(),
+          date: new Date().toISOString(),
+          log: (line) => process.stderr.write(`${line}\n`),
+          onBatch: (p) => {
+            if (p.framesDone <= t.batchSize) {
+              epochStart = performance.now();
+              lastLogged = -1;
+              return;
+            }
+            const sec = (performance.now() - epochStart) / 1000;
+            const rate = (p.framesDone - t.batchSize) / Math.max(sec, 1e-9);
+            const eta = (p.framesTotal - p.framesDone) / rate;
+            const frac = p.framesDone / p.framesTotal;
+            const text = `epoch ${p.epoch + 1}/${p.epochs} ${p.framesDone}/${p.framesTotal} ${rate.toFixed(0)} img/s ETA ${fmtTime(eta)} loss ${p.loss.toFixed(4)} acc ${pct(p.accuracy)}`;
+            if (tty) {
+              const width = 24;
+              const fill = Math.round(frac * width);
+              process.stderr.write(
+                `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${text}\x1b[K`,
+              );
+            } else {
+              const decile = Math.floor(frac * 10);
+              if (decile !== lastLogged && decile < 10) {
+                lastLogged = decile;
+                process.stderr.write(`${text}\n`);
+              }
+            }
+          },
+          onEpoch: (r) => {
+            process.stderr.write(`${tty ? '\r\x1b[K' : ''}${epochLine(r, t.epochs)}\n`);
+          },
+        },
+      );
+      if (result.manifestPath !== null) {
+        process.stdout.write(`wrote ${result.manifestPath}\n`);
+      } else {
+        process.stdout.write(`stopped after epoch ${result.state.epoch}; resume with --resume\n`);
+      }
     });
 }

@@ -1,0 +1,178 @@
+/**
+ * The training loop: seeded shuffling (and optional shift augmentation), mini-batch gradients
+ * from an engine, Adam/AdamW with milestone decay, and a test evaluation after every epoch.
+ *
+ * Everything random comes from one seeded generator whose state is part of {@link TrainState}
+ * and is saved with every checkpoint: a run resumed from the checkpoint of epoch `e` draws the
+ * same permutations and shifts as an uninterrupted run, and ends with the same weights bit for
+ * bit. No wall clock here: the caller may inject `now` for timings.
+ */
+import { createRng, deriveSeed, type Rng, restoreRng } from '../kernel/rng.js';
+import type { Engine } from './engine.js';
+import {
+  createOptimizerState,
+  learningRate,
+  type OptimizerConfig,
+  type OptimizerState,
+  optimizerStep,
+} from './optimizer.js';
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  optimizer: OptimizerConfig;
+  /** Logit scale of the cross-entropy (SPEC section 3). */
+  logitScale: number;
+  /** Random shifts of up to this many pixels in x and y (0: no augmentation). */
+  augmentShift: number;
+  /** Shards per batch (fixes the summation order of the gradient). */
+  shards: number;
+  /** Frames with a loss below this skip the backward pass (0 or absent: exact gradient). */
+  skipLoss?: number;
+}
+
+export interface EpochRecord {
+  /** 1-based number of the completed epoch. */
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  /** Accuracy on the training batches as they were seen (weights moving during the epoch). */
+  trainAccuracy: number;
+  trainSparsity: number;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  testSparsity: number | null;
+  /** Wall-clock seconds of the epoch when the caller supplies a clock, else null. */
+  seconds: number | null;
+}
+
+export interface TrainState {
+  /** Completed epochs. */
+  epoch: number;
+  /** Flat weights (float32). */
+  params: Float32Array;
+  opt: OptimizerState;
+  /** State of the shuffling generator at the start of epoch `epoch`. */
+  rng: object;
+  history: EpochRecord[];
+}
+
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  framesDone: number;
+  framesTotal: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainHooks {
+  /** Milliseconds from any origin (wall clock, CLI only). */
+  now?: () => number;
+  onBatch?: (p: BatchProgress) => void;
+  /** Called after every epoch with the new state (write the checkpoint here). */
+  onEpoch?: (rec: EpochRecord, state: TrainState) => void | Promise<void>;
+  /** Checked before every epoch: true stops the loop (the state stays resumable). */
+  stop?: () => boolean;
+}
+
+export function initialState(params: Float32Array, seed: number, label = 'shuffle'): TrainState {
+  return {
+    epoch: 0,
+    params,
+    opt: createOptimizerState(params.length),
+    rng: createRng(deriveSeed(seed, label)).state(),
+    history: [],
+  };
+}
+
+/** Fisher-Yates permutation of `0 .. n-1` drawn from `rng`. */
+export function permutation(rng: Rng, n: number): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}
+
+/**
+ * Trains from `state` up to `cfg.epochs` epochs on the engine's training set (`trainCount`
+ * frames; `testCount` test frames are evaluated after each epoch, 0 for none). The engine's
+ * weights are set from `state.params` and `state.params` then aliases them.
+ */
+export async function trainLoop(
+  engine: Engine,
+  cfg: TrainConfig,
+  state: TrainState,
+  counts: { train: number; test: number },
+  hooks: TrainHooks = {},
+): Promise<TrainState> {
+  engine.params.set(state.params);
+  state.params = engine.params;
+  const P = engine.plan.paramCount;
+  const grad = new Float64Array(P);
+  const loss = { logitScale: cfg.logitScale, ...(cfg.skipLoss ? { skipLoss: cfg.skipLoss } : {}) };
+  const evalLoss = { logitScale: cfg.logitScale };
+  const neurons = engine.plan.neurons;
+  const B = cfg.batchSize;
+  if (B > engine.batch.length)
+    throw new Error(`batch ${B} exceeds the engine's ${engine.batch.length}`);
+  while (state.epoch < cfg.epochs) {
+    if (hooks.stop?.()) break;
+    const t0 = hooks.now?.() ?? null;
+    const e = state.epoch;
+    const rng = restoreRng(state.rng);
+    const order = permutation(rng, counts.train);
+    const lr = learningRate(cfg.optimizer, e);
+    let lossSum = 0;
+    let correct = 0;
+    let spikes = 0;
+    let seen = 0;
+    for (let start = 0; start < counts.train; start += B) {
+      const n = Math.min(B, counts.train - start);
+      engine.batch.set(order.subarray(start, start + n));
+      const s = cfg.augmentShift;
+      if (s > 0) {
+        for (let k = 0; k < 2 * n; k++) engine.shifts[k] = rng.int(2 * s + 1) - s;
+      }
+      const st = await engine.gradient(n, loss, s > 0, grad);
+      optimizerStep(cfg.optimizer, state.opt, engine.params, grad, lr);
+      lossSum += st.lossSum;
+      correct += st.correct;
+      spikes += st.spikes;
+      seen += n;
+      hooks.onBatch?.({
+        epoch: e,
+        epochs: cfg.epochs,
+        framesDone: seen,
+        framesTotal: counts.train,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+      });
+    }
+    let test = null;
+    if (counts.test > 0) test = await engine.evaluate('test', counts.test, evalLoss);
+    state.epoch = e + 1;
+    state.rng = rng.state();
+    const t1 = hooks.now?.() ?? null;
+    const rec: EpochRecord = {
+      epoch: e + 1,
+      lr,
+      trainLoss: lossSum / Math.max(1, seen),
+      trainAccuracy: correct / Math.max(1, seen),
+      trainSparsity: spikes / Math.max(1, seen) / neurons,
+      testLoss: test === null ? null : test.lossSum / test.frames,
+      testAccuracy: test === null ? null : test.correct / test.frames,
+      testSparsity: test === null ? null : test.spikes / test.frames / neurons,
+      seconds: t0 === null || t1 === null ? null : (t1 - t0) / 1000,
+    };
+    state.history.push(rec);
+    await hooks.onEpoch?.(rec, state);
+  }
+  return state;
+}
