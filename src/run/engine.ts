@@ -1,5 +1,6 @@
 import type { HardwareConfig } from '../hardware/config.js';
 import type { Mapping } from '../mapping/types.js';
+import type { NocRecord } from '../report/runResult.js';
 import type { Network } from '../snn/network.js';
 
 /**
@@ -51,15 +52,8 @@ export interface EngineNoc {
   routerCongestion: ArrayLike<number>;
   /** Flits per directed link, keyed "from->to" by node index. */
   linkFlits: Record<string, number>;
-  latencyNs: {
-    mean: number;
-    p50: number;
-    p99: number;
-    max: number;
-    zeroLoadMean: number;
-    congestionMean: number;
-  };
-  latencyHistogram: { edgesNs: number[]; counts: number[] };
+  latencyNs: NocRecord['latencyNs'];
+  latencyHistogram: NocRecord['latencyHistogram'];
 }
 
 export interface EngineRunResult {
