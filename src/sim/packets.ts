@@ -128,6 +128,20 @@ export class PacketSender {
 /** Kernel event kinds of the deliveries {@link IdealSender} schedules on the simulator. */
 export const K_SPIKE_DELIVERY = 4;
 export const K_MARKER_DELIVERY = 5;
+/** A group of spike deliveries arriving at one time (see {@link IdealSender.flushSpikes}). */
+export const K_SPIKE_GROUP = 6;
+
+/**
+ * The spike deliveries of one core's emission step (one EMIT event) that arrive at one time:
+ * pairs (destination core `d[i]`, emitted neuron `j[i]`) in the order they were sent, all of
+ * frame slot `slot`. Recycled after it is processed.
+ */
+export interface DeliveryGroup {
+  slot: FrameSlot | null;
+  n: number;
+  d: Int32Array;
+  j: Int32Array;
+}
 
 /**
  * The same packets as {@link PacketSender}, counted the same way, on the ideal network without
@@ -135,13 +149,18 @@ export const K_MARKER_DELIVERY = 5;
  * {@link IdealNoc.countTree}) and the sender schedules each delivery itself, on the destination
  * core's event target (`inboxes[core]`), at the time, priority and in the order
  * `IdealNoc.inject` would (`now + hops x hopNs`, {@link NOC_EVENT_PRIORITY}, destinations in
- * order). A delivery event carries numbers only:
+ * order):
  *
- * - spike ({@link K_SPIKE_DELIVERY}): `a` = emitted neuron, `b` = injection time, `ref` = the
- *   frame slot;
- * - marker ({@link K_MARKER_DELIVERY}): `a` = frame, `b` = injection time.
+ * - spikes: the deliveries of one emission step that arrive at one time go as one event
+ *   ({@link K_SPIKE_GROUP}, on `groupTarget`: `b` = injection time, `ref` = the
+ *   {@link DeliveryGroup}), placed where its first delivery would have been and processed in
+ *   order (see {@link flushSpikes}); a single delivery ({@link K_SPIKE_DELIVERY}: `a` = emitted
+ *   neuron, `b` = injection time, `ref` = the frame slot) is still understood by the receiver;
+ * - marker ({@link K_MARKER_DELIVERY}, on the destination's inbox): `a` = frame, `b` =
+ *   injection time.
  *
- * The receiver reports each delivery's latency (`now - b`) to {@link IdealNoc.recordDelivery}.
+ * The receiver reports each delivery's latency (`now - b`) to {@link IdealNoc.recordDelivery}
+ * (or {@link IdealNoc.recordDeliveries} for a group).
  */
 export class IdealSender {
   private readonly cores: SimCore[];
@@ -158,12 +177,18 @@ export class IdealSender {
   /** Multicast markers: per core, its destinations' nodes (a stable array) and tree hops. */
   private readonly markerNodes: number[][];
   private readonly markerTreeHops: Int32Array;
+  /** Open spike groups of the current emission step: arrival times and groups, in order. */
+  private groupTime = new Float64Array(8);
+  private readonly groups: (DeliveryGroup | null)[] = [];
+  private groupCount = 0;
+  private readonly freeGroups: DeliveryGroup[] = [];
 
   constructor(
     setup: SimSetup,
     private readonly noc: IdealNoc,
     private readonly kernel: Kernel,
     private readonly inboxes: readonly EventTarget[],
+    private readonly groupTarget: EventTarget,
   ) {
     const { mapping, hw } = setup;
     this.cores = setup.conn.cores;
@@ -185,12 +210,13 @@ export class IdealSender {
 
   /**
    * Sends the spike of emitted neuron `j` (row `y`) of core `c` to its destination cores;
-   * `srcStage` is the sending layer's stage (where its traffic is counted).
+   * `srcStage` is the sending layer's stage (where its traffic is counted). The deliveries are
+   * collected into groups by arrival time and scheduled by {@link flushSpikes}, which the caller
+   * must call before its event ends (after the last spike of its emission step).
    */
   sendSpike(c: number, link: LayerLink, y: number, j: number, slot: FrameSlot, srcStage: number) {
-    const kernel = this.kernel;
     const noc = this.noc;
-    const now = kernel.now;
+    const now = this.kernel.now;
     const src = this.coreNode[c]!;
     const dsts = link.rowDst[y]!;
     const hopNs = this.hopNs;
@@ -200,28 +226,12 @@ export class IdealSender {
       const nodes = link.rowDstNodes[y]!;
       if (nodes.length === 1) {
         const h = noc.countUnicast(src, nodes[0]!, this.flits);
-        kernel.scheduleAt(
-          now + h * hopNs,
-          NOC_EVENT_PRIORITY,
-          this.inboxes[dsts[0]!]!,
-          K_SPIKE_DELIVERY,
-          j,
-          now,
-          slot,
-        );
+        this.addDelivery(now + h * hopNs, dsts[0]!, j, slot);
         return;
       }
       const hops = noc.countTree(src, nodes, this.flits);
       for (let i = 0; i < dsts.length; i++) {
-        kernel.scheduleAt(
-          now + hops[i]! * hopNs,
-          NOC_EVENT_PRIORITY,
-          this.inboxes[dsts[i]!]!,
-          K_SPIKE_DELIVERY,
-          j,
-          now,
-          slot,
-        );
+        this.addDelivery(now + hops[i]! * hopNs, dsts[i]!, j, slot);
       }
       return;
     }
@@ -230,18 +240,86 @@ export class IdealSender {
       const d = dsts[i]!;
       const h = noc.countUnicast(src, this.coreNode[d]!, this.flits);
       hopSum += h;
-      kernel.scheduleAt(
-        now + h * hopNs,
-        NOC_EVENT_PRIORITY,
-        this.inboxes[d]!,
-        K_SPIKE_DELIVERY,
-        j,
-        now,
-        slot,
-      );
+      this.addDelivery(now + h * hopNs, d, j, slot);
     }
     slot.packets[srcStage] += dsts.length;
     slot.hops[srcStage] += hopSum;
+  }
+
+  /** Adds one spike delivery at time `t` to the open group of that time (or a new one). */
+  private addDelivery(t: number, d: number, j: number, slot: FrameSlot): void {
+    const times = this.groupTime;
+    const count = this.groupCount;
+    let g: DeliveryGroup | null = null;
+    for (let i = 0; i < count; i++) {
+      if (times[i] === t) {
+        g = this.groups[i]!;
+        break;
+      }
+    }
+    if (g === null) {
+      g = this.freeGroups.pop() ?? {
+        slot: null,
+        n: 0,
+        d: new Int32Array(16),
+        j: new Int32Array(16),
+      };
+      g.slot = slot;
+      g.n = 0;
+      if (count === times.length) {
+        const grown = new Float64Array(count * 2);
+        grown.set(times);
+        this.groupTime = grown;
+      }
+      this.groupTime[count] = t;
+      this.groups[count] = g;
+      this.groupCount = count + 1;
+    }
+    const n = g.n;
+    if (n === g.d.length) {
+      const d2 = new Int32Array(n * 2);
+      d2.set(g.d);
+      g.d = d2;
+      const j2 = new Int32Array(n * 2);
+      j2.set(g.j);
+      g.j = j2;
+    }
+    g.d[n] = d;
+    g.j[n] = j;
+    g.n = n + 1;
+  }
+
+  /**
+   * Schedules the open spike groups: one kernel event per arrival time ({@link K_SPIKE_GROUP},
+   * `b` = injection time, `ref` = the group), in the order of their first deliveries. During one
+   * emission step nothing else is scheduled at the network's priority, so the group lies in its
+   * `(time, priority)` bucket exactly where its deliveries would have been, one after the other,
+   * and the receiver processes them in that order, at that time (then {@link releaseGroup}).
+   */
+  flushSpikes(): void {
+    const kernel = this.kernel;
+    const now = kernel.now;
+    const count = this.groupCount;
+    for (let i = 0; i < count; i++) {
+      kernel.scheduleAt(
+        this.groupTime[i]!,
+        NOC_EVENT_PRIORITY,
+        this.groupTarget,
+        K_SPIKE_GROUP,
+        0,
+        now,
+        this.groups[i]!,
+      );
+      this.groups[i] = null;
+    }
+    this.groupCount = 0;
+  }
+
+  /** Returns a processed group for reuse. */
+  releaseGroup(g: DeliveryGroup): void {
+    g.slot = null;
+    g.n = 0;
+    this.freeGroups.push(g);
   }
 
   /** Sends core `c`'s end-of-window marker of frame `f` to its marker destinations. */

@@ -8,7 +8,14 @@ import { decide } from '../snn/reference.js';
 import type { LayerLink, SimCore } from './connectivity.js';
 import { coreSops, evaluateCore, poolCore, sopCount } from './core.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
-import { IdealSender, K_SPIKE_DELIVERY, PacketSender, type SpikePayload } from './packets.js';
+import {
+  type DeliveryGroup,
+  IdealSender,
+  K_SPIKE_DELIVERY,
+  K_SPIKE_GROUP,
+  PacketSender,
+  type SpikePayload,
+} from './packets.js';
 import type { SimSetup } from './setup.js';
 
 /**
@@ -129,6 +136,7 @@ export class Simulator implements EventTarget {
             this.ideal,
             kernel,
             this.cores.map((_, d) => new CoreInbox(this, d)),
+            this,
           )
         : null;
     this.packets = this.ideal === null ? new PacketSender(setup, noc) : null;
@@ -143,7 +151,8 @@ export class Simulator implements EventTarget {
   }
 
   onEvent(kind: number, a: number, b: number, ref: unknown, kernel: Kernel): void {
-    if (kind === K_EMIT) this.emitDue(a, ref as FrameSlot);
+    if (kind === K_SPIKE_GROUP) this.arriveGroup(ref as DeliveryGroup, b, kernel.now);
+    else if (kind === K_EMIT) this.emitDue(a, ref as FrameSlot);
     else if (kind === K_OPEN) this.open(a, b, kernel.now);
     else if (kind === K_END) this.end(a, b, kernel.now);
     else this.inject(a);
@@ -160,6 +169,66 @@ export class Simulator implements EventTarget {
       // Neuron indices are int32 (typed-array indices): `| 0` lets the SOP count use integer math.
       this.deliverSpike(d, a | 0, slot, slot.frame);
     } else this.deliverMarker(d, a);
+  }
+
+  /**
+   * A group of spike deliveries scheduled by the {@link IdealSender} arrives (all at `now`,
+   * injected at `b`): each is processed as its own delivery event would have been, in order.
+   */
+  private arriveGroup(g: DeliveryGroup, b: number, now: number): void {
+    const slot = g.slot!;
+    const frame = slot.frame;
+    const n = g.n;
+    // The deliveries' latencies are all `now - b` (recorded in one call, as one by one).
+    this.ideal!.recordDeliveries(now - b, n);
+    const ds = g.d;
+    const js = g.j;
+    // What deliverSpike does for each, with what is the same for the whole group hoisted: every
+    // delivery of a group comes from one core, through one link (`m`), so one layer's counters.
+    const cores = this.cores;
+    const nextFrame = this.nextFrame;
+    const inWindow = this.inWindow;
+    const busyUntil = this.busyUntil;
+    const pending = this.pending;
+    const pendingLen = this.pendingLen;
+    const coreSopsOf = slot.coreSops;
+    const sopNs = this.setup.hw.timing.sopNs;
+    const M = this.M;
+    const fm = frame % M;
+    const m = cores[ds[0]!]!.mapIdx - 1;
+    const link = this.links[m]!;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const d = ds[i]!;
+      const j = js[i]!;
+      const next = nextFrame[d]!;
+      if (next > frame || (next === frame && inWindow[d])) {
+        throw new Error(
+          `core ${d}: a spike of frame ${frame} arrived after the core opened that frame's window (the network reordered it past an end-of-window marker)`,
+        );
+      }
+      const core = cores[d]!;
+      if (core.mapIdx - 1 !== m) throw new Error(`core ${d}: a spike group spans links`);
+      const s = sopCount(link, core, j);
+      const key = d * M + fm;
+      const len = pendingLen[key]!;
+      let list = pending[key]!;
+      if (len === list.length) {
+        const grown = new Int32Array(len * 2);
+        grown.set(list);
+        pending[key] = list = grown;
+      }
+      list[len] = j;
+      pendingLen[key] = len + 1;
+      total += s;
+      coreSopsOf[d] += s;
+      const busy = busyUntil[d]!;
+      busyUntil[d] = Math.max(now, busy) + s * sopNs;
+    }
+    // Integer counts: adding the group's total equals adding them one by one.
+    slot.sopsIn[link.targetStage] += total;
+    slot.sopsOut[this.srcStageOfLink[m]!] += total;
+    this.direct!.releaseGroup(g);
   }
 
   private slotOf(frame: number): FrameSlot {
@@ -306,6 +375,7 @@ export class Simulator implements EventTarget {
     let pos = this.emitPos[c]!;
     const offset = this.offsetNs(tau[q[pos]!]!);
     while (pos < len && this.offsetNs(tau[q[pos]!]!) === offset) this.emit(c, q[pos++]!, slot);
+    if (this.direct !== null) this.direct.flushSpikes();
     this.emitPos[c] = pos;
     if (pos < len) {
       const next = this.emitOpenNs[c]! + this.offsetNs(tau[q[pos]!]!);

@@ -258,6 +258,11 @@ export class IdealNoc implements NetworkOnChip, EventTarget {
     this.collector.recordDelivery(latency, latency);
   }
 
+  /** Records `count` deliveries injected `latency` ago (as `count` recordDelivery calls). */
+  recordDeliveries(latency: number, count: number): void {
+    this.collector.recordDeliveries(latency, latency, count);
+  }
+
   onEvent(_kind: number, dst: number, injectTime: number, ref: unknown, kernel: Kernel): void {
     const latency = kernel.now - injectTime;
     this.collector.recordDelivery(latency, latency);

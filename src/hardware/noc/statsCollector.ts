@@ -39,6 +39,26 @@ export class NocStatsCollector {
     this.latencies.add(latency);
   }
 
+  /**
+   * Records `count` deliveries with the same latency and zero-load latency: the same as
+   * `count` calls of {@link recordDelivery} (the sums are added up one by one, as they would be).
+   */
+  recordDeliveries(latency: number, zeroLoadLatency: number, count: number): void {
+    if (count <= 0) return;
+    const s = this.stats;
+    s.packetsDelivered += count;
+    let sum = s.latencySum;
+    let zsum = s.zeroLoadLatencySum;
+    for (let i = 0; i < count; i++) {
+      sum += latency;
+      zsum += zeroLoadLatency;
+    }
+    s.latencySum = sum;
+    s.zeroLoadLatencySum = zsum;
+    if (latency > s.latencyMax) s.latencyMax = latency;
+    this.latencies.addMany(latency, count);
+  }
+
   /** Starts a fresh interval at kernel time `now`. */
   reset(now: number): void {
     this.stats = emptyNocStats(this.nodes);
@@ -159,6 +179,19 @@ export class LatencyCounts {
       this.last = v;
       this.lastSlot = slot;
     }
+  }
+
+  /** Adds `v` `count` times (as `count` calls of {@link add}). */
+  addMany(v: number, count: number): void {
+    if (count <= 0) return;
+    this.add(v);
+    if (v === this.last) {
+      // Counted in the table with `v` as the shortcut: the other calls would only count it.
+      this.counts[this.lastSlot] += count - 1;
+      this.total += count - 1;
+      return;
+    }
+    for (let i = 1; i < count; i++) this.add(v);
   }
 
   clear(): void {
