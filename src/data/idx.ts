@@ -10,9 +10,9 @@
  * The reader checks the magic, the type, the dimensions and that the length is exactly what the
  * header promises (neither truncated nor with trailing bytes).
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { inFile } from '../util/errors.js';
+import { readInputFile } from '../util/readInput.js';
 
 export type IdxData =
   | Uint8Array
@@ -108,16 +108,7 @@ export function parseIdx(buf: Uint8Array, file = '<buffer>'): IdxFile {
 
 /** Reads an IDX file; a `.gz` file is decompressed first. `display` names it in errors. */
 export function readIdx(path: string, display = path): IdxFile {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw inFile(
-      display,
-      code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`,
-    );
-  }
+  let buf = readInputFile(path, display);
   if (path.endsWith('.gz')) {
     try {
       buf = gunzipSync(buf);

@@ -20,9 +20,9 @@
  * ties to even). The header is padded with spaces to a multiple of 8 bytes, as the reference
  * writer does, so that F32/F64 data are aligned.
  */
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { inFile, UserError } from '../util/errors.js';
+import { readInputFile } from '../util/readInput.js';
 
 /** Bytes per element of every dtype the safetensors format defines (classic set). */
 export const DTYPE_BYTES = {
@@ -226,16 +226,7 @@ function parseMetadata(raw: unknown, file: string): Record<string, string> {
 
 /** Reads and parses a safetensors file. `display` names it in errors (default: `path`). */
 export function readSafetensors(path: string, display = path): SafetensorsFile {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw inFile(
-      display,
-      code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`,
-    );
-  }
+  const buf = readInputFile(path, display);
   return parseSafetensors(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), display);
 }
 

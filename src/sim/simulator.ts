@@ -17,6 +17,9 @@ import {
   type SpikePayload,
 } from './packets.js';
 import type { SimSetup } from './setup.js';
+import { type SpikeFn, spikeOffsetNs, traceCoreSpikes } from './spikeTiming.js';
+
+export type { SpikeFn } from './spikeTiming.js';
 
 /**
  * The event-driven simulation of a whole network on its mapped cores (docs/simulation.md).
@@ -42,15 +45,6 @@ const P_INJECT = 1;
 const P_OPEN = 2;
 const P_EMIT = 3;
 const P_END = 4;
-
-/** Per-spike callback for spike traces: model time `t` (windows) and physical emission time. */
-export type SpikeFn = (
-  frame: number,
-  stage: number,
-  neuron: number,
-  t: number,
-  emitNs: number,
-) => void;
 
 export interface Inputs {
   count: number;
@@ -275,15 +269,6 @@ export class Simulator implements EventTarget {
     kernel.scheduleAt(openNs, P_OPEN, this, K_OPEN, c, f);
   }
 
-  /** Physical offset of a spike `tau` from its window's open (ns). */
-  private offsetNs(tau: number): number {
-    const s = this.setup;
-    if (s.stepsPerWindow !== null) {
-      return Math.round((1 - tau) * s.stepsPerWindow) * (s.windowNs / s.stepsPerWindow);
-    }
-    return (1 - tau) * s.windowNs;
-  }
-
   private open(c: number, f: number, now: number): void {
     const s = this.setup;
     const core = this.cores[c]!;
@@ -333,7 +318,7 @@ export class Simulator implements EventTarget {
         slot.tau[hs]!,
       );
     });
-    if (this.ctl.onSpike !== null) this.traceCore(core, slot, now);
+    if (this.ctl.onSpike !== null) traceCoreSpikes(this.setup, core, slot, now, this.ctl.onSpike);
     if (isOutput) {
       if (now > slot.outputOpenNs) slot.outputOpenNs = now;
     } else if (core.mapIdx < this.links.length) {
@@ -363,7 +348,15 @@ export class Simulator implements EventTarget {
     this.emitLen[c] = n;
     this.emitPos[c] = 0;
     this.emitOpenNs[c] = now;
-    this.kernel.scheduleAt(now + this.offsetNs(tau[q[0]!]!), P_EMIT, this, K_EMIT, c, 0, slot);
+    this.kernel.scheduleAt(
+      now + spikeOffsetNs(this.setup, tau[q[0]!]!),
+      P_EMIT,
+      this,
+      K_EMIT,
+      c,
+      0,
+      slot,
+    );
   }
 
   /** Emits the core's queued spikes due now, then schedules the next emission time. */
@@ -373,42 +366,15 @@ export class Simulator implements EventTarget {
     const q = this.emitQueue[c]!;
     const len = this.emitLen[c]!;
     let pos = this.emitPos[c]!;
-    const offset = this.offsetNs(tau[q[pos]!]!);
-    while (pos < len && this.offsetNs(tau[q[pos]!]!) === offset) this.emit(c, q[pos++]!, slot);
+    const offset = spikeOffsetNs(this.setup, tau[q[pos]!]!);
+    while (pos < len && spikeOffsetNs(this.setup, tau[q[pos]!]!) === offset)
+      this.emit(c, q[pos++]!, slot);
     if (this.direct !== null) this.direct.flushSpikes();
     this.emitPos[c] = pos;
     if (pos < len) {
-      const next = this.emitOpenNs[c]! + this.offsetNs(tau[q[pos]!]!);
+      const next = this.emitOpenNs[c]! + spikeOffsetNs(this.setup, tau[q[pos]!]!);
       this.kernel.scheduleAt(next, P_EMIT, this, K_EMIT, c, 0, slot);
     }
-  }
-
-  private traceCore(core: SimCore, slot: FrameSlot, now: number): void {
-    const s = this.setup;
-    const fn = this.ctl.onSpike!;
-    const st = s.stages[core.stage]!;
-    const { h, w } = st.shape;
-    const tau = slot.tau[core.stage]!;
-    for (let ch = core.channelStart; ch < core.channelEnd; ch++) {
-      for (let i = (ch * h + core.rowStart) * w; i < (ch * h + core.rowEnd) * w; i++) {
-        if (tau[i]! > 0)
-          fn(
-            slot.frame,
-            core.stage,
-            i,
-            spikeTime(st.window, tau[i]!),
-            now + this.offsetNs(tau[i]!),
-          );
-      }
-    }
-    s.mapping.stages[core.mapIdx]!.hosted.forEach((hs, k) => {
-      if (s.stages[hs]!.layer!.kind !== 'pool') return;
-      const t = slot.tau[hs]!;
-      for (const i of core.hostedNeurons[k]!) {
-        if (t[i]! > 0)
-          fn(slot.frame, hs, i, spikeTime(s.stages[hs]!.window, t[i]!), now + this.offsetNs(t[i]!));
-      }
-    });
   }
 
   /** A spike leaves core `c`: one packet per destination core, or one multicast packet. */
@@ -515,7 +481,7 @@ export class Simulator implements EventTarget {
       {
         decision,
         latencySteps: modelT * s.clockStepsPerWindow,
-        decisionNs: slot.outputOpenNs + (fired ? this.offsetNs(tau) : s.windowNs),
+        decisionNs: slot.outputOpenNs + (fired ? spikeOffsetNs(this.setup, tau) : s.windowNs),
         hostMacs: s.hostMacs,
       },
     );
