@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { loadCifar10 } from '../src/data/cifar10.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { loadHardwareConfig } from '../src/hardware/config.js';
+import { DetailedNoc } from '../src/hardware/noc/detailed.js';
 import {
   type DeliverFn,
   emptyNocStats,
@@ -211,6 +212,33 @@ function benchVgg16(): void {
   sampleRss();
   console.log(
     `  event-driven with a bare stand-in network (same delivery times, no NoC statistics): ${bareMs.toFixed(0)} ms CPU/frame, ${(((sops / bareMs) * 1e3) / 1e6).toFixed(1)} M SOPs/s; ratio to reference ${(bareMs / refMs).toFixed(2)}`,
+  );
+  // The same frame on the detailed network (mesh22nm's own: routers, buffers, credits).
+  const detailed = prepareSimulation(net, hw, {
+    model: 'vgg16',
+    weightsTrained: trained,
+    mapping: setup.mapping,
+    noc: (w, h, p) => new DetailedNoc(w, h, p),
+  });
+  let dSummary = simulateFrames(detailed, [frame]); // warm-up
+  let dDecision = -2;
+  let dSops = 0;
+  let dLatency = '';
+  const detRuns = Number(process.env.BENCH_DETAILED_RUNS ?? 2);
+  const detT = best(detRuns, () => {
+    dSummary = simulateFrames(detailed, [frame], {}, (r) => {
+      dDecision = r.decision;
+      dSops = r.sops;
+      dLatency = `${r.latencySteps.toFixed(1)} steps, ${(r.latencyNs / 1000).toFixed(1)} us`;
+    });
+  });
+  sampleRss();
+  const flitHops = dSummary.noc.flitHops;
+  console.log(
+    `  detailed ${hw.noc.timing} NoC (${hw.noc.routing}, ${hw.noc.multicast}, ${hw.noc.bufferDepthFlits}-flit buffers): ${detT.cpu.toFixed(0)} ms CPU/frame (wall ${detT.wall.toFixed(0)} ms, best of ${detRuns}), ${flitHops.toLocaleString('en')} flit-hops (${((flitHops / detT.cpu) * 1e-3).toFixed(2)} M/CPU-s), decision ${dDecision}, ${dSops.toLocaleString('en')} SOPs (ideal: ${decision}, ${sops.toLocaleString('en')}), latency ${dLatency}`,
+  );
+  console.log(
+    `  ratio detailed / ideal NoC = ${(detT.cpu / simMs).toFixed(1)} (CPU), ${(detT.wall / simT.wall).toFixed(1)} (wall); target <= 10`,
   );
   console.log(
     `  untrained-weight calibration ${calibrateMs.toFixed(0)} ms, setup (quantize, map, tables) ${setupMs.toFixed(0)} ms; peak RSS ${mb(peakRss)}`,

@@ -1,6 +1,6 @@
 import type { EventTarget, Kernel } from '../../kernel/kernel.js';
 import type { TailFn } from './clocked.js';
-import { type Bucket, EventHeap } from './eventHeap.js';
+import { EventHeap } from './eventHeap.js';
 import { Fabric } from './fabric.js';
 import type { RoutingFn } from './routing.js';
 import { NocDeadlockError } from './watchdog.js';
@@ -11,22 +11,13 @@ const PORTS = 5;
 const PORT_LOCAL = 4;
 
 const K_EJECT = 1;
-const K_CREDIT = 2;
 const K_ELIGIBLE = 3;
-const K_FREE = 5;
+/** Wake an output port: it is free or has a credit back, and some eligible flit wants it. */
+const K_OUT = 4;
+/** Wake an input port: it is free again and its eligible flits want outputs. */
+const K_IN = 5;
+/** A source's queue may move on (an injection credit is back). */
 const K_PUMP = 6;
-/**
- * A K_FREE and the K_CREDIT pushed right after it for the same time, as one entry (run one
- * after the other, as two adjacent entries would be): b = inPort + 8 x (credit index x 2 +
- * credit kind).
- */
-const K_FREE_CREDIT = 7;
-/**
- * A K_FREE of a local output and the K_EJECT pushed right after it for the same time (c = worm
- * x 2^16 + seq; the node is the router of the output), and that with the credit as well.
- */
-const K_FREE_EJECT = 8;
-const K_FREE_EJECT_CREDIT = 9;
 /** Flit positions are packed with worm ids into one event argument: worm * 2^16 + seq. */
 const SEQ_BITS = 65536;
 
@@ -38,8 +29,16 @@ const SEQ_BITS = 65536;
  * `switchAllocNs` (s -> g = s + sa), the flit leaves its FIFO at g, crosses the crossbar by
  * g + xb, when the output and the input port are free again, and reaches the next input buffer
  * at g + xb + link (a sink at g + xb). Its credit is back upstream at g + credit. The front
- * flit competes from max(arrival + (head ? rc + va : 0), departure of its predecessor). Sources write flits into their
- * local input port as soon as a credit allows.
+ * flit competes from max(arrival + (head ? rc + va : 0), departure of its predecessor). Sources
+ * write flits into their local input port as soon as a credit allows.
+ *
+ * Lazy releases: a port's busy period and a link credit's return are *times* (`outFreeAt`,
+ * `inFreeAt`, a FIFO of pending return times per output VC), not events. A port is busy while
+ * `now < freeAt`; a credit counts once its return time is `<= now`. An event is scheduled only
+ * when some eligible flit actually waits for the release (a port wake or an output wake at the
+ * release time), so an uncontended hop costs one event (the flit becoming eligible at the next
+ * router) instead of three. A flit that becomes eligible at the very time a wake is due for its
+ * port leaves the choice to that wake, so that waiting flits keep their round-robin turn.
  *
  * Watchdog: when no internal event is pending while flits are in flight, nothing can ever move
  * again (a deadlock): the network throws {@link NocDeadlockError} at once; it also throws when
@@ -51,9 +50,25 @@ export class AsyncFabric extends Fabric implements EventTarget {
   /** Time of the earliest kernel wake-up scheduled (Infinity: none). */
   private wakeAt = Number.POSITIVE_INFINITY;
   private readonly eligible: Uint8Array;
-  private readonly outBusy: Uint8Array;
-  /** Busy input ports of each router, a bit mask over its ports. */
-  private readonly inBusyMask: Int32Array;
+  /** Time each output port (`r * 5 + o`) and input port (`r * 5 + p`) is free again. */
+  private readonly outFreeAt: Float64Array;
+  private readonly inFreeAt: Float64Array;
+  /** Time of the last wake scheduled per output / input port (NaN: none), to skip duplicates. */
+  private readonly outWakeAt: Float64Array;
+  private readonly inWakeAt: Float64Array;
+  /**
+   * Link credits on their way back, per output VC `ov`: a FIFO of return times (`depthFlits`
+   * slots each; returns to one output VC come from pops of one input VC, so in time order).
+   */
+  private readonly creditAt: Float64Array;
+  private readonly creditHead: Int32Array;
+  private readonly creditCount: Int32Array;
+  /** The same for the injection VCs (`node * V + vc`): credits of the local input ports. */
+  private readonly injCreditAt: Float64Array;
+  private readonly injCreditHead: Int32Array;
+  private readonly injCreditCount: Int32Array;
+  /** Time of the last K_PUMP scheduled per node (NaN: none). */
+  private readonly pumpAt: Float64Array;
   /**
    * Request masks, kept in step with `eligible` and `remaining` so that an arbitration with
    * nobody to serve costs two loads: per input port `r * 5 + p`, the outputs its eligible front
@@ -62,12 +77,6 @@ export class AsyncFabric extends Fabric implements EventTarget {
    */
   private readonly portWant: Int32Array;
   private readonly outWant: Int32Array;
-  /**
-   * The K_FREE entry pushed by the `start` in progress (bucket and index), which the credit of
-   * the same departure joins when it is due at the same time and nothing was queued after it.
-   */
-  private freeBucket: Bucket | null = null;
-  private freeIndex = 0;
   onTail: TailFn = () => {};
 
   constructor(
@@ -82,11 +91,21 @@ export class AsyncFabric extends Fabric implements EventTarget {
     readonly priority: number,
   ) {
     super(meshWidth, meshHeight, vcs, depthFlits, routeFn, adaptive, st, 0);
+    const ports = this.nodes * PORTS;
     this.eligible = new Uint8Array(this.buf.queues);
-    this.outBusy = new Uint8Array(this.nodes * PORTS);
-    this.inBusyMask = new Int32Array(this.nodes);
-    this.portWant = new Int32Array(this.nodes * PORTS);
-    this.outWant = new Int32Array(this.nodes * PORTS);
+    this.outFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
+    this.inFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
+    this.outWakeAt = new Float64Array(ports).fill(Number.NaN);
+    this.inWakeAt = new Float64Array(ports).fill(Number.NaN);
+    this.creditAt = new Float64Array(this.buf.queues * depthFlits);
+    this.creditHead = new Int32Array(this.buf.queues);
+    this.creditCount = new Int32Array(this.buf.queues);
+    this.injCreditAt = new Float64Array(this.nodes * vcs * depthFlits);
+    this.injCreditHead = new Int32Array(this.nodes * vcs);
+    this.injCreditCount = new Int32Array(this.nodes * vcs);
+    this.pumpAt = new Float64Array(this.nodes).fill(Number.NaN);
+    this.portWant = new Int32Array(ports);
+    this.outWant = new Int32Array(ports);
   }
 
   attach(kernel: Kernel): void {
@@ -102,9 +121,9 @@ export class AsyncFabric extends Fabric implements EventTarget {
     }
   }
 
-  /** Node r's source queue has new flits: try to move them in now. */
+  /** Node r's source queue has new flits: they move into the local input port now if they can. */
   wakeSource(r: number, now: number): void {
-    this.at(now, K_PUMP, r, 0);
+    this.pump(r, now);
   }
 
   /**
@@ -121,39 +140,99 @@ export class AsyncFabric extends Fabric implements EventTarget {
     return (this.kernel as Kernel).now;
   }
   protected scheduleEject(t: number, node: number, w: number, seq: number): void {
-    const fb = this.freeBucket;
-    if (fb !== null) {
-      const i = this.freeIndex;
-      if (fb.time === t && fb.n === i + 1 && fb.kind[i] === K_FREE) {
-        fb.kind[i] = K_FREE_EJECT;
-        fb.c[i] = w * SEQ_BITS + seq;
-        return;
-      }
-      this.freeBucket = null;
-    }
     this.at(t, K_EJECT, node, w * SEQ_BITS + seq);
   }
+  /**
+   * A credit leaves for output VC `index` (kind 0) or injection VC `index` (kind 1), due at t.
+   * Link credits join the output VC's FIFO of returns; the output is woken at t only if some
+   * eligible flit wants it now (one that starts wanting it later schedules its own wake).
+   */
   protected scheduleCredit(t: number, index: number, kind: number): void {
-    const fb = this.freeBucket;
-    if (fb !== null) {
-      this.freeBucket = null;
-      const i = this.freeIndex;
-      if (
-        fb.time === t &&
-        fb.n === i + 1 &&
-        (fb.kind[i] === K_FREE || fb.kind[i] === K_FREE_EJECT)
-      ) {
-        fb.kind[i] = fb.kind[i] === K_FREE ? K_FREE_CREDIT : K_FREE_EJECT_CREDIT;
-        fb.b[i] += 8 * (index * 2 + kind);
-        return;
+    const D = this.depthFlits;
+    const at = kind === 0 ? this.creditAt : this.injCreditAt;
+    const head = kind === 0 ? this.creditHead : this.injCreditHead;
+    const count = kind === 0 ? this.creditCount : this.injCreditCount;
+    const n = count[index];
+    if (n === D) throw new Error(`flow-control violation: credit overflow at VC ${index}`);
+    let i = head[index] + n;
+    if (i >= D) i -= D;
+    at[index * D + i] = t;
+    count[index] = n + 1;
+    if (kind === 0) {
+      // Woken only if an eligible flit waits for exactly this credit: none free or on its
+      // way before it, and the output not busy past t (its release has a wake of its own).
+      const ro = (index / this.vcs) | 0;
+      if (this.outWant[ro] !== 0 && n === 0 && this.credits[index] === 0) {
+        if (this.outFreeAt[ro] <= t) this.wakeOut(ro, t);
       }
+    } else if (this.vcs > 1) {
+      const r = (index / this.vcs) | 0;
+      if (this.srcHead[r] < this.srcQueue[r].length) this.wakePump(r, t);
     }
-    this.at(t, K_CREDIT, index, kind);
+    // One VC: a local-port pop (see start) moves the source queue on at once.
+  }
+
+  private wakePump(r: number, t: number): void {
+    if (this.pumpAt[r] === t) return;
+    this.pumpAt[r] = t;
+    this.at(t, K_PUMP, r, 0);
   }
   protected afterPop(q: number): void {
     this.eligible[q] = 0;
     this.updateWant((q / this.vcs) | 0);
     if (this.buf.count[q] > 0) this.frontChanged(q);
+  }
+
+  /** Counts the credits of output VC ov whose return time has come. */
+  private syncCredits(ov: number, now: number): void {
+    let n = this.creditCount[ov];
+    if (n === 0) return;
+    const D = this.depthFlits;
+    const base = ov * D;
+    let h = this.creditHead[ov];
+    let got = 0;
+    while (n > 0 && this.creditAt[base + h] <= now) {
+      got++;
+      n--;
+      h = h + 1 === D ? 0 : h + 1;
+    }
+    if (got === 0) return;
+    this.credits[ov] += got;
+    this.creditHead[ov] = h;
+    this.creditCount[ov] = n;
+  }
+
+  /** {@link syncCredits} for every VC of output `ro`. */
+  private syncOutput(ro: number, now: number): void {
+    const V = this.vcs;
+    for (let ov = ro * V, end = ov + V; ov < end; ov++) {
+      if (this.creditCount[ov] !== 0) this.syncCredits(ov, now);
+    }
+  }
+
+  /** Makes sure output `ro` is woken at the earliest pending credit return (if any). */
+  private wakeOnCredit(ro: number): void {
+    const V = this.vcs;
+    const D = this.depthFlits;
+    let t = Number.POSITIVE_INFINITY;
+    for (let ov = ro * V, end = ov + V; ov < end; ov++) {
+      if (this.creditCount[ov] === 0) continue;
+      const c = this.creditAt[ov * D + this.creditHead[ov]];
+      if (c < t) t = c;
+    }
+    if (t !== Number.POSITIVE_INFINITY) this.wakeOut(ro, t);
+  }
+
+  private wakeOut(ro: number, t: number): void {
+    if (this.outWakeAt[ro] === t) return;
+    this.outWakeAt[ro] = t;
+    this.at(t, K_OUT, ro, 0);
+  }
+
+  private wakeIn(rp: number, t: number): void {
+    if (this.inWakeAt[rp] === t) return;
+    this.inWakeAt[rp] = t;
+    this.at(t, K_IN, rp, 0);
   }
 
   /**
@@ -187,29 +266,50 @@ export class AsyncFabric extends Fabric implements EventTarget {
     else this.at(e, K_ELIGIBLE, q, 0);
   }
 
-  /** The front flit of q may compete: route it (head) and ask each output it needs. */
+  /**
+   * The front flit of q may compete: route it (head) and ask each output it needs. It starts
+   * at once on the first output that is free with a credit, unless a wake due now for that
+   * output or its input port will choose among all waiting flits; for every output it cannot
+   * have now, a wake at the release it waits for is scheduled.
+   */
   private becomeEligible(q: number, now: number): void {
     const r = (q / this.queuesPerRouter) | 0;
     this.eligible[q] = 1;
+    if (this.adaptive && this.remaining[q] < 0) {
+      for (let o = 0; o < 4; o++) this.syncOutput(r * PORTS + o, now);
+    }
     this.setupFront(q, r);
     const rem = this.remaining[q];
     const rp = (q / this.vcs) | 0;
-    this.updateWant(rp);
-    const pBit = 1 << (rp - r * PORTS);
+    const p = rp - r * PORTS;
     let served = false;
     let usable = false;
-    // No idle output ever has a ready requester waiting (every change that readies one
-    // arbitrates at once), so if q can go now it is the only one: no need to scan the others.
     for (let m = rem; m !== 0; m &= m - 1) {
       const o = 31 - Math.clz32(m & -m);
-      if (!this.canUse(q, r, o)) continue;
-      usable = true;
-      if (!served && (this.inBusyMask[r] & pBit) === 0 && !this.outBusy[r * PORTS + o]) {
-        this.start(q, r, rp - r * PORTS, o, now);
-        served = true;
+      const ro = r * PORTS + o;
+      this.syncOutput(ro, now);
+      if (!this.canUse(q, r, o)) {
+        this.wakeOnCredit(ro);
+        continue;
       }
+      usable = true;
+      const outFree = this.outFreeAt[ro];
+      if (outFree > now) {
+        this.wakeOut(ro, outFree);
+        continue;
+      }
+      const inFree = this.inFreeAt[rp];
+      if (inFree > now) {
+        this.wakeIn(rp, inFree);
+        continue;
+      }
+      if (served || this.outWakeAt[ro] === now || this.inWakeAt[rp] === now) continue;
+      this.start(q, r, p, o, now);
+      served = true;
     }
+    // Its requests join the masks (start has done it when the flit went).
     if (!served) {
+      this.updateWant(rp);
       this.stats.stalls++;
       if (!usable) this.stats.creditStalls++;
     }
@@ -224,7 +324,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     for (let bucket = ev.top(); bucket !== null && bucket.time <= now; bucket = ev.top()) {
       while (bucket.head < bucket.n) {
         const i = bucket.head++;
-        this.dispatch(bucket.kind[i], bucket.a[i], bucket.b[i], bucket.c[i], now);
+        this.dispatch(bucket.kind[i], bucket.a[i], bucket.b[i], now);
       }
       ev.retireTop();
     }
@@ -235,109 +335,138 @@ export class AsyncFabric extends Fabric implements EventTarget {
     }
     if (this.flitsInside > 0) {
       if (ev.size === 0 || now - this.lastMove > this.watchdogNs) {
+        for (let ro = 0; ro < this.outWant.length; ro++) this.syncOutput(ro, now);
         throw new NocDeadlockError(this.blockedReport(now));
       }
     }
   }
 
-  private dispatch(kind: number, a: number, b: number, c: number, now: number): void {
+  private dispatch(kind: number, a: number, b: number, now: number): void {
     switch (kind) {
-      case K_FREE_CREDIT: {
-        const code = Math.floor(b / 8);
-        this.portsFree(a, b - code * 8, now);
-        const creditKind = code & 1;
-        this.creditBack((code - creditKind) / 2, creditKind, now);
-        break;
-      }
       case K_ELIGIBLE:
         this.becomeEligible(a, now);
         break;
-      case K_FREE:
-        this.portsFree(a, b, now);
+      case K_OUT: {
+        if (this.outWakeAt[a] === now) this.outWakeAt[a] = Number.NaN;
+        const r = (a / PORTS) | 0;
+        this.arbitrate(r, a - r * PORTS, now);
         break;
-      case K_CREDIT:
-        this.creditBack(a, b, now);
+      }
+      case K_IN: {
+        if (this.inWakeAt[a] === now) this.inWakeAt[a] = Number.NaN;
+        const r = (a / PORTS) | 0;
+        for (let want = this.portWant[a]; want !== 0; want &= want - 1) {
+          this.arbitrate(r, 31 - Math.clz32(want & -want), now);
+        }
         break;
-      case K_EJECT:
-        this.eject(a, b, now);
-        break;
-      case K_FREE_EJECT:
-        this.portsFree(a, b, now);
-        this.eject((a / PORTS) | 0, c, now);
-        break;
-      case K_FREE_EJECT_CREDIT: {
-        const code = Math.floor(b / 8);
-        this.portsFree(a, b - code * 8, now);
-        this.eject((a / PORTS) | 0, c, now);
-        const creditKind = code & 1;
-        this.creditBack((code - creditKind) / 2, creditKind, now);
+      }
+      case K_EJECT: {
+        const w = Math.floor(b / SEQ_BITS);
+        if (this.ejectFlit(w, b - w * SEQ_BITS)) this.onTail(w, a, now);
         break;
       }
       case K_PUMP:
+        if (this.pumpAt[a] === now) this.pumpAt[a] = Number.NaN;
         this.pump(a, now);
         break;
     }
   }
 
-  /** A flit (`flit` = worm x 2^16 + seq) reaches the sink of `node`. */
-  private eject(node: number, flit: number, now: number): void {
-    const w = Math.floor(flit / SEQ_BITS);
-    if (this.ejectFlit(w, flit - w * SEQ_BITS)) this.onTail(w, node, now);
-  }
-
-  /** Output `ro = r * 5 + o` and input port p of router r are free again after a crossing. */
-  private portsFree(ro: number, p: number, now: number): void {
-    const r = (ro / PORTS) | 0;
-    const o = ro - r * PORTS;
-    this.outBusy[ro] = 0;
-    this.inBusyMask[r] &= ~(1 << p);
-    this.arbitrate(r, o, now);
-    // The freed input port may now serve the other outputs its eligible flits want.
-    let want = this.portWant[r * PORTS + p] & ~(1 << o);
-    for (let k = 0; want !== 0; k++, want >>= 1) if (want & 1) this.arbitrate(r, k, now);
-  }
-
-  /** A credit is back: kind 0 for output VC `index`, 1 for injection VC `index`. */
-  private creditBack(index: number, kind: number, now: number): void {
+  /**
+   * Moves flits from node r's source queue into its local input port while credits allow; if
+   * flits are left, node r is woken at the next injection credit due back (or, when none is on
+   * its way, by the next one sent: see {@link scheduleCredit}).
+   *
+   * With one VC per port nothing but the source queue competes for the local port's slots, so
+   * each flit's entry time is known as soon as the credit it needs is on its way: the flit is
+   * written now, stamped with max(now, credit return) as its arrival (as a link arrival is, see
+   * {@link scheduleArrive}), which saves an event per injected flit.
+   */
+  private pump(r: number, now: number): void {
     const V = this.vcs;
-    if (kind === 0) {
-      this.credits[index]++;
-      const rp = (index / V) | 0;
-      const r = (rp / PORTS) | 0;
-      this.arbitrate(r, rp - r * PORTS, now);
-    } else {
-      this.injCredits[index]++;
-      this.pump((index / V) | 0, now);
+    const D = this.depthFlits;
+    if (V === 1) {
+      this.pumpOneVc(r, now);
+      return;
+    }
+    let next = Number.POSITIVE_INFINITY;
+    for (let iv = r * V, end = iv + V; iv < end; iv++) {
+      let n = this.injCreditCount[iv];
+      if (n === 0) continue;
+      let h = this.injCreditHead[iv];
+      while (n > 0 && this.injCreditAt[iv * D + h] <= now) {
+        this.injCredits[iv]++;
+        n--;
+        h = h + 1 === D ? 0 : h + 1;
+      }
+      this.injCreditHead[iv] = h;
+      this.injCreditCount[iv] = n;
+      if (n > 0 && this.injCreditAt[iv * D + h] < next) next = this.injCreditAt[iv * D + h];
+    }
+    for (;;) {
+      const q = this.injectOne(r, now);
+      if (q < 0) break;
+      if (this.buf.count[q] === 1) this.frontChanged(q);
+    }
+    if (next !== Number.POSITIVE_INFINITY && this.srcHead[r] < this.srcQueue[r].length) {
+      this.wakePump(r, next);
     }
   }
 
-  /** Moves flits from node r's source queue into its local input port while credits allow. */
-  private pump(r: number, now: number): void {
-    for (;;) {
-      const q = this.injectOne(r, now);
-      if (q < 0) return;
+  private pumpOneVc(r: number, now: number): void {
+    const D = this.depthFlits;
+    const queue = this.srcQueue[r];
+    const q = r * PORTS + PORT_LOCAL; // one VC
+    while (this.srcHead[r] < queue.length) {
+      let t = now;
+      if (this.injCredits[r] === 0) {
+        const n = this.injCreditCount[r];
+        if (n === 0) return; // the next local-port pop moves the queue on
+        const h = this.injCreditHead[r];
+        if (this.injCreditAt[r * D + h] > t) t = this.injCreditAt[r * D + h];
+        this.injCreditHead[r] = h + 1 === D ? 0 : h + 1;
+        this.injCreditCount[r] = n - 1;
+        this.injCredits[r]++;
+      }
+      if (this.injectOne(r, t) < 0) throw new Error(`injection at node ${r} without a credit`);
       if (this.buf.count[q] === 1) this.frontChanged(q);
     }
   }
 
   /**
-   * Output port o of router r, if idle, picks an eligible requester with a usable output VC
-   * (round-robin over input ports, then over VCs) and starts its switch allocation.
-   * @returns the input VC chosen, or -1.
+   * Output port o of router r, if free, picks an eligible requester with a usable output VC
+   * (round-robin over input ports not busy, then over VCs) and starts its switch allocation.
+   * Requesters it cannot serve get a wake at the release they wait for.
    */
-  private arbitrate(r: number, o: number, now: number): number {
+  private arbitrate(r: number, o: number, now: number): void {
     const ro = r * PORTS + o;
-    if (this.outBusy[ro]) return -1;
-    // Input ports not busy whose eligible front flits want o (none: nothing to do).
-    const ports = this.outWant[ro] & ~this.inBusyMask[r];
-    if (ports === 0) return -1;
+    const ports = this.outWant[ro];
+    if (ports === 0) return;
+    const outFree = this.outFreeAt[ro];
+    if (outFree > now) {
+      this.wakeOut(ro, outFree);
+      return;
+    }
+    // Input ports busy now wake this output again when they are free.
+    let busy = 0;
+    for (let m = ports; m !== 0; m &= m - 1) {
+      const p = 31 - Math.clz32(m & -m);
+      const inFree = this.inFreeAt[r * PORTS + p];
+      if (inFree > now) {
+        busy |= 1 << p;
+        this.wakeIn(r * PORTS + p, inFree);
+      }
+    }
+    const avail = ports & ~busy;
+    if (avail === 0) return;
+    this.syncOutput(ro, now);
     const V = this.vcs;
     const bit = 1 << o;
     const start = this.outPtr[ro];
     for (let i = 0; i < PORTS; i++) {
       let p = start + i;
       if (p >= PORTS) p -= PORTS;
-      if (((ports >> p) & 1) === 0) continue;
+      if (((avail >> p) & 1) === 0) continue;
       const rp = r * PORTS + p;
       const vStart = this.inPtr[rp];
       for (let j = 0; j < V; j++) {
@@ -347,34 +476,36 @@ export class AsyncFabric extends Fabric implements EventTarget {
         if (!this.eligible[q] || !(this.remaining[q] & bit) || this.remaining[q] < 0) continue;
         if (!this.canUse(q, r, o)) continue;
         this.start(q, r, p, o, now);
-        return q;
+        return;
       }
     }
-    return -1;
+    this.wakeOnCredit(ro);
   }
 
   /**
    * Input VC q (port p) wins output o at `now`: both ports are busy until the crossbar is
    * crossed. The outcome is known now: the flit leaves its FIFO at the grant g = now + sa (so
-   * the next flit competes from g), the ports are free at g + xb.
+   * the next flit competes from g), the ports are free at g + xb; flits still waiting for
+   * either port are woken then.
    */
   private start(q: number, r: number, p: number, o: number, now: number): void {
     const ro = r * PORTS + o;
     const rp = r * PORTS + p;
     const v = q - rp * this.vcs;
     this.reserve(q, r, o);
-    this.outBusy[ro] = 1;
-    this.inBusyMask[r] |= 1 << p;
     this.outPtr[ro] = p + 1 === PORTS ? 0 : p + 1;
     this.inPtr[rp] = v + 1 === this.vcs ? 0 : v + 1;
     const s = this.st;
     const g = now + s.sa;
-    this.at(g + s.xb, K_FREE, ro, p);
-    const fb = this.events.lastBucket as Bucket;
-    this.freeBucket = fb;
-    this.freeIndex = fb.n - 1;
-    this.depart(q, r, p, o, g, g, o === PORT_LOCAL ? g + s.xb : g + s.xb + s.link);
-    this.freeBucket = null;
+    const free = g + s.xb;
+    this.outFreeAt[ro] = free;
+    this.inFreeAt[rp] = free;
+    this.depart(q, r, p, o, g, g, o === PORT_LOCAL ? free : free + s.link);
     this.updateWant(rp);
+    if (p === PORT_LOCAL && this.vcs === 1 && this.srcHead[r] < this.srcQueue[r].length) {
+      this.pumpOneVc(r, now);
+    }
+    if (this.outWant[ro] !== 0) this.wakeOut(ro, free);
+    if (this.portWant[rp] !== 0) this.wakeIn(rp, free);
   }
 }
