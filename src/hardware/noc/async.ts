@@ -501,7 +501,9 @@ export class AsyncFabric extends Fabric implements EventTarget {
     this.outFreeAt[ro] = free;
     this.inFreeAt[rp] = free;
     this.depart(q, r, p, o, g, g, o === PORT_LOCAL ? free : free + s.link);
-    this.updateWant(rp);
+    // A flit that left its FIFO had its port's masks updated by afterPop; one with outputs
+    // still to serve (a multicast fork) keeps requesting them.
+    if (this.remaining[q] > 0) this.updateWant(rp);
     if (p === PORT_LOCAL && this.vcs === 1 && this.srcHead[r] < this.srcQueue[r].length) {
       this.pumpOneVc(r, now);
     }
