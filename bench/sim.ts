@@ -1,5 +1,6 @@
 /**
- * Benchmark of the event-driven simulation (run: `node --import tsx bench/sim.ts [mnistFrames]`).
+ * Benchmark of the event-driven simulation (run: `npm run bench -- sim`, or after it
+ * `node .bench-build/bench/sim.js [mnistFrames]`).
  *
  * 1. VGG16 on one CIFAR-sized frame (a real CIFAR-10 test image when
  *    ../shared/datasets/cifar-10-batches-bin/test_batch.bin exists, else a seeded synthetic one),

@@ -4,7 +4,7 @@
  * buffer depth x multicast x placement; each run writes into a fresh folder, so nothing is
  * skipped. `--runner estimate --model vgg16` times the static estimate instead.
  *
- *   node --import tsx bench/sweep.ts [--runner simulate|estimate] [--model mnist-cnn] [--frames 32]
+ *   node .bench-build/bench/sweep.js [--runner simulate|estimate] [--model mnist-cnn] [--frames 32]
  *
  * Prints one line per run and the ratio t(1 worker) / t(2 workers); > 1 means 2 workers are
  * faster. It needs two idle cores to show the full 2x.

@@ -5,7 +5,7 @@
  * and with 2 threads and `--skip-easy 0.01`, plus one thread's forward/backward split.
  * Timings are wall clock: on a shared machine they move with the load.
  *
- *     node --import tsx bench/train.ts [images] [weights.json]
+ *     node .bench-build/bench/train.js [images] [weights.json]
  *
  * With a trained model (default: models/mnist-cnn.json when it has weights) the activity is
  * that of a trained network; otherwise of the Kaiming initialization.

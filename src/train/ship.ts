@@ -95,6 +95,7 @@ export async function shipModel(opts: {
       logitScale: t.logitScale,
       init: c.init,
       initScale: c.initScale,
+      ...(c.init === 'ann' ? { annEpochs: c.annEpochs } : {}),
       augmentShift: t.augmentShift,
       skipEasyLoss: t.skipLoss ?? 0,
       shards: t.shards,
@@ -113,10 +114,13 @@ export async function shipModel(opts: {
       .filter((x) => x !== '')
       .join(' '),
   };
-  m.description = m.description.replace(
-    /Architecture only: untrained, no weights yet \(training is pending\)\./,
-    `Weights trained by ttfsim train (${cp.state.epoch} epochs, ${c.readout} readout): ${pct(float.accuracy)} on the MNIST test set.`,
-  );
+  const trainedBy = `Weights trained by ttfsim train (${c.init === 'ann' ? `ReLU1 ANN initialization, ${c.annEpochs} ANN epochs, then ` : ''}${cp.state.epoch} epochs, ${c.readout} readout): ${pct(float.accuracy)} on the MNIST test set.`;
+  m.description = m.description
+    .replace(/Architecture only: untrained, no weights yet \(training is pending\)\./, trainedBy)
+    .replace(
+      /Weights trained by ttfsim train \([^)]*\)[^.]*\.\d+% on the MNIST test set\./,
+      trainedBy,
+    );
   const name = basename(opts.target).replace(/\.json$/, '');
   const saved = saveModel(dirname(opts.target), name, m, net, { trained: true });
   // keep the manifest as its author wrote it (layout, defaults left implicit, $schema): only
