@@ -261,7 +261,14 @@ export class AsyncFabric extends Fabric implements EventTarget {
   /** A new flit is at the front of q: it competes now, or from its eligibility time. */
   private frontChanged(q: number): void {
     const kernel = this.kernel as Kernel;
-    const e = this.eligibleTime(q);
+    let e = this.eligibleTime(q);
+    // With one VC per port, the front cannot go before its input port is free (the flit
+    // ahead of it still crossing the crossbar): it starts competing then, one event instead of
+    // an eligibility event plus a port wake.
+    if (this.vcs === 1) {
+      const inFree = this.inFreeAt[q];
+      if (inFree > e) e = inFree;
+    }
     if (e <= kernel.now) this.becomeEligible(q, kernel.now);
     else this.at(e, K_ELIGIBLE, q, 0);
   }
