@@ -25,7 +25,8 @@ const SEQ_BITS = 65536;
  * The asynchronous (handshake) router: every stage a delay in ns, a flit moves as soon as its
  * handshakes allow. Each output port is an arbiter-server: when it is idle and some eligible
  * front flit (of an input port not itself busy) requests it with a credit downstream, it decides
- * at once, round-robin over input ports and, within a port, over VCs; the decision takes
+ * at once, round-robin over input ports and, within a port, over its VCs (a pointer per input
+ * port and output); the decision takes
  * `switchAllocNs` (s -> g = s + sa), the flit leaves its FIFO at g, crosses the crossbar by
  * g + xb, when the output and the input port are free again, and reaches the next input buffer
  * at g + xb + link (a sink at g + xb). Its credit is back upstream at g + credit. The front
@@ -53,7 +54,12 @@ export class AsyncFabric extends Fabric implements EventTarget {
   /** Time each output port (`r * 5 + o`) and input port (`r * 5 + p`) is free again. */
   private readonly outFreeAt: Float64Array;
   private readonly inFreeAt: Float64Array;
-  /** Time of the last wake scheduled per output / input port (NaN: none), to skip duplicates. */
+  /**
+   * Earliest wake pending per output / input port (Infinity: none). A wake arbitrates afresh
+   * and queues the wakes its waiting flits still need, so a later one is not queued while an
+   * earlier one is pending; and a flit that becomes eligible when a wake is due at that very
+   * time leaves the choice to it.
+   */
   private readonly outWakeAt: Float64Array;
   private readonly inWakeAt: Float64Array;
   /**
@@ -67,7 +73,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
   private readonly injCreditAt: Float64Array;
   private readonly injCreditHead: Int32Array;
   private readonly injCreditCount: Int32Array;
-  /** Time of the last K_PUMP scheduled per node (NaN: none). */
+  /** Earliest K_PUMP pending per node (Infinity: none). */
   private readonly pumpAt: Float64Array;
   /**
    * Request masks, kept in step with `eligible` and `remaining` so that an arbitration with
@@ -77,6 +83,13 @@ export class AsyncFabric extends Fabric implements EventTarget {
    */
   private readonly portWant: Int32Array;
   private readonly outWant: Int32Array;
+  /**
+   * Round-robin VC pointer of each output's arbiter for each input port: `(r * 5 + p) * 5 + o`.
+   * Per output, not shared by the port's outputs: with one pointer per input port, grants of a
+   * port's VCs to other outputs can keep moving it past a VC that waits for this output, which
+   * then starves (seen under overload with 3 VCs).
+   */
+  private readonly vcPtr: Int32Array;
   onTail: TailFn = () => {};
 
   constructor(
@@ -95,17 +108,18 @@ export class AsyncFabric extends Fabric implements EventTarget {
     this.eligible = new Uint8Array(this.buf.queues);
     this.outFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
     this.inFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
-    this.outWakeAt = new Float64Array(ports).fill(Number.NaN);
-    this.inWakeAt = new Float64Array(ports).fill(Number.NaN);
+    this.outWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
+    this.inWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
     this.creditAt = new Float64Array(this.buf.queues * depthFlits);
     this.creditHead = new Int32Array(this.buf.queues);
     this.creditCount = new Int32Array(this.buf.queues);
     this.injCreditAt = new Float64Array(this.nodes * vcs * depthFlits);
     this.injCreditHead = new Int32Array(this.nodes * vcs);
     this.injCreditCount = new Int32Array(this.nodes * vcs);
-    this.pumpAt = new Float64Array(this.nodes).fill(Number.NaN);
+    this.pumpAt = new Float64Array(this.nodes).fill(Number.POSITIVE_INFINITY);
     this.portWant = new Int32Array(ports);
     this.outWant = new Int32Array(ports);
+    this.vcPtr = new Int32Array(ports * PORTS);
   }
 
   attach(kernel: Kernel): void {
@@ -159,11 +173,12 @@ export class AsyncFabric extends Fabric implements EventTarget {
     at[index * D + i] = t;
     count[index] = n + 1;
     if (kind === 0) {
-      // Woken only if an eligible flit waits for exactly this credit: none free or on its
-      // way before it, and the output not busy past t (its release has a wake of its own).
+      // Woken only if an eligible flit waits for exactly this credit (none free or on its way
+      // before it): at t, or when the output is free if it is busy then.
       const ro = (index / this.vcs) | 0;
       if (this.outWant[ro] !== 0 && n === 0 && this.credits[index] === 0) {
-        if (this.outFreeAt[ro] <= t) this.wakeOut(ro, t);
+        const free = this.outFreeAt[ro];
+        this.wakeOut(ro, free > t ? free : t);
       }
     } else if (this.vcs > 1) {
       const r = (index / this.vcs) | 0;
@@ -173,7 +188,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   private wakePump(r: number, t: number): void {
-    if (this.pumpAt[r] === t) return;
+    if (this.pumpAt[r] <= t) return;
     this.pumpAt[r] = t;
     this.at(t, K_PUMP, r, 0);
   }
@@ -224,13 +239,13 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   private wakeOut(ro: number, t: number): void {
-    if (this.outWakeAt[ro] === t) return;
+    if (this.outWakeAt[ro] <= t) return;
     this.outWakeAt[ro] = t;
     this.at(t, K_OUT, ro, 0);
   }
 
   private wakeIn(rp: number, t: number): void {
-    if (this.inWakeAt[rp] === t) return;
+    if (this.inWakeAt[rp] <= t) return;
     this.inWakeAt[rp] = t;
     this.at(t, K_IN, rp, 0);
   }
@@ -354,13 +369,13 @@ export class AsyncFabric extends Fabric implements EventTarget {
         this.becomeEligible(a, now);
         break;
       case K_OUT: {
-        if (this.outWakeAt[a] === now) this.outWakeAt[a] = Number.NaN;
+        if (this.outWakeAt[a] === now) this.outWakeAt[a] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
         this.arbitrate(r, a - r * PORTS, now);
         break;
       }
       case K_IN: {
-        if (this.inWakeAt[a] === now) this.inWakeAt[a] = Number.NaN;
+        if (this.inWakeAt[a] === now) this.inWakeAt[a] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
         for (let want = this.portWant[a]; want !== 0; want &= want - 1) {
           this.arbitrate(r, 31 - Math.clz32(want & -want), now);
@@ -373,10 +388,34 @@ export class AsyncFabric extends Fabric implements EventTarget {
         break;
       }
       case K_PUMP:
-        if (this.pumpAt[a] === now) this.pumpAt[a] = Number.NaN;
+        if (this.pumpAt[a] === now) this.pumpAt[a] = Number.POSITIVE_INFINITY;
         this.pump(a, now);
         break;
     }
+  }
+
+  /**
+   * Work conservation, for tests: the (input VC, output) pairs that could start now (the flit
+   * is eligible and wants the output, both ports are free, a usable output VC has a credit)
+   * but have not. Right after the network has run its events of time `now` there must be none:
+   * one would mean a release whose wake was lost.
+   */
+  missedStarts(now: number): string[] {
+    const missed: string[] = [];
+    for (let q = 0; q < this.buf.queues; q++) {
+      if (this.eligible[q] === 0 || this.remaining[q] <= 0) continue;
+      const r = (q / this.queuesPerRouter) | 0;
+      const rp = (q / this.vcs) | 0;
+      if (this.inFreeAt[rp] > now) continue;
+      for (let m = this.remaining[q]; m !== 0; m &= m - 1) {
+        const o = 31 - Math.clz32(m & -m);
+        const ro = r * PORTS + o;
+        if (this.outFreeAt[ro] > now) continue;
+        this.syncOutput(ro, now);
+        if (this.canUse(q, r, o)) missed.push(`router ${r} input VC ${q} output ${o} at ${now}`);
+      }
+    }
+    return missed;
   }
 
   /**
@@ -475,7 +514,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
       if (p >= PORTS) p -= PORTS;
       if (((avail >> p) & 1) === 0) continue;
       const rp = r * PORTS + p;
-      const vStart = this.inPtr[rp];
+      const vStart = this.vcPtr[rp * PORTS + o];
       for (let j = 0; j < V; j++) {
         let v = vStart + j;
         if (v >= V) v -= V;
@@ -501,7 +540,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     const v = q - rp * this.vcs;
     this.reserve(q, r, o);
     this.outPtr[ro] = p + 1 === PORTS ? 0 : p + 1;
-    this.inPtr[rp] = v + 1 === this.vcs ? 0 : v + 1;
+    this.vcPtr[rp * PORTS + o] = v + 1 === this.vcs ? 0 : v + 1;
     const s = this.st;
     const g = now + s.sa;
     const free = g + s.xb;

@@ -190,6 +190,11 @@ export class DetailedNoc implements NetworkOnChip {
   }
 
   /** Flits injected and not yet delivered. */
+  /** The asynchronous engine (for tests that look inside it), or undefined when clocked. */
+  get asyncFabric(): AsyncFabric | undefined {
+    return this.async;
+  }
+
   get flitsInFlight(): number {
     return this.fabric.flitsInside;
   }
