@@ -178,7 +178,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
       const ro = (index / this.vcs) | 0;
       if (this.outWant[ro] !== 0 && n === 0 && this.credits[index] === 0) {
         const free = this.outFreeAt[ro];
-        this.wakeOut(ro, free > t ? free : t);
+        this.wakeOut(ro, Math.max(free, t));
       }
     } else if (this.vcs > 1) {
       const r = (index / this.vcs) | 0;
