@@ -13,6 +13,7 @@ const roundRobinPick = importedPick;
 
 const EV_ARRIVE = 0;
 const EV_EJECT = 1;
+const EV_CREDIT = 2;
 
 /** Called when a tail reaches its destination's sink (engine time in cycles). */
 export type TailFn = (worm: number, node: number, cycle: number) => void;
@@ -36,10 +37,6 @@ export type TailFn = (worm: number, node: number, cycle: number) => void;
  * arrival, overlapped with the flits ahead of it. Arrivals and credits
  * caused by cycle c land in later cycles, so the routers of one cycle are independent and the
  * order in which they are visited does not matter.
- *
- * Credits are not wheel events: each VC keeps the cycles at which its credits come back (a
- * FIFO, as they return in order) and counts those due (`<= c`) when it is looked at in cycle c,
- * which gives the same counts as adding them at the start of the cycle, with no event per hop.
  */
 export class ClockedFabric extends Fabric implements EventTarget {
   /** Timing wheel of arrivals and credits: per slot, entries of 4 ints (type, a, b, c). */
@@ -68,17 +65,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
   private readonly portReq = new Int32Array(PORTS);
   private readonly portVc = new Int32Array(PORTS);
   private readonly portGrant = new Int32Array(PORTS);
-  /**
-   * Credits on their way back: per output VC (index `ov`) and per injection VC (`iv`), a FIFO
-   * of return cycles, `depthFlits` slots each; `pendingCredits` counts them all.
-   */
-  private readonly creditAt: Int32Array;
-  private readonly creditHead: Int32Array;
-  private readonly creditCount: Int32Array;
-  private readonly injCreditAt: Int32Array;
-  private readonly injCreditHead: Int32Array;
-  private readonly injCreditCount: Int32Array;
-  private pendingCredits = 0;
   onTail: TailFn = () => {};
 
   constructor(
@@ -110,57 +96,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
     this.readyWheel = Array.from({ length: readySize }, () => new Int32Array(16));
     this.readyFill = new Int32Array(readySize);
     this.readyMask = readySize - 1;
-    this.creditAt = new Int32Array(this.buf.queues * depthFlits);
-    this.creditHead = new Int32Array(this.buf.queues);
-    this.creditCount = new Int32Array(this.buf.queues);
-    this.injCreditAt = new Int32Array(this.nodes * vcs * depthFlits);
-    this.injCreditHead = new Int32Array(this.nodes * vcs);
-    this.injCreditCount = new Int32Array(this.nodes * vcs);
-  }
-
-  /** Counts the credits of output VC ov due by cycle c. */
-  private syncCredits(ov: number, c: number): void {
-    let n = this.creditCount[ov];
-    const D = this.depthFlits;
-    let h = this.creditHead[ov];
-    let got = 0;
-    while (n > 0 && this.creditAt[ov * D + h] <= c) {
-      got++;
-      n--;
-      h = h + 1 === D ? 0 : h + 1;
-    }
-    if (got === 0) return;
-    this.credits[ov] += got;
-    this.creditHead[ov] = h;
-    this.creditCount[ov] = n;
-    this.pendingCredits -= got;
-  }
-
-  /** {@link syncCredits} for every VC of output port `ro = r * 5 + o`. */
-  private syncOutput(ro: number, c: number): void {
-    const V = this.vcs;
-    for (let ov = ro * V, end = ov + V; ov < end; ov++) {
-      if (this.creditCount[ov] !== 0) this.syncCredits(ov, c);
-    }
-  }
-
-  /** The injection credits of node r due by cycle c. */
-  private syncInjection(r: number, c: number): void {
-    const V = this.vcs;
-    const D = this.depthFlits;
-    for (let iv = r * V, end = iv + V; iv < end; iv++) {
-      let n = this.injCreditCount[iv];
-      if (n === 0) continue;
-      let h = this.injCreditHead[iv];
-      while (n > 0 && this.injCreditAt[iv * D + h] <= c) {
-        this.injCredits[iv]++;
-        this.pendingCredits--;
-        n--;
-        h = h + 1 === D ? 0 : h + 1;
-      }
-      this.injCreditHead[iv] = h;
-      this.injCreditCount[iv] = n;
-    }
   }
 
   /**
@@ -240,17 +175,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
     } else this.push(t, EV_EJECT, node, w, seq);
   }
   protected scheduleCredit(t: number, index: number, kind: number): void {
-    const D = this.depthFlits;
-    const at = kind === 0 ? this.creditAt : this.injCreditAt;
-    const head = kind === 0 ? this.creditHead : this.injCreditHead;
-    const count = kind === 0 ? this.creditCount : this.injCreditCount;
-    const n = count[index];
-    if (n === D) throw new Error(`flow-control violation: credit overflow at VC ${index}`);
-    let i = head[index] + n;
-    if (i >= D) i -= D;
-    at[index * D + i] = t;
-    count[index] = n + 1;
-    this.pendingCredits++;
+    this.push(t, EV_CREDIT, index, kind, 0);
   }
   protected afterPop(q: number): void {
     // The front left: q is ready again once the new front may compete.
@@ -274,7 +199,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
     this.tick(cycle);
     if (this.flitsInside > 0 && this.lastMove < cycle) {
       if ((cycle - this.lastMove) * this.clockNs > this.watchdogNs || this.frozen(cycle)) {
-        for (let ro = 0; ro < this.nodes * PORTS; ro++) this.syncOutput(ro, cycle);
         throw new NocDeadlockError(this.blockedReport(cycle));
       }
     }
@@ -297,7 +221,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
    * would be this one again (a deadlock, reported at once instead of after `watchdogNs`).
    */
   private frozen(cycle: number): boolean {
-    if (this.wheelCount > 0 || this.pendingCredits > 0) return false;
+    if (this.wheelCount > 0) return false;
     for (let r = 0; r < this.nodes; r++) {
       const h = this.srcHead[r];
       const queue = this.srcQueue[r];
@@ -324,6 +248,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
     for (let i = 0; i < n; i += 4) {
       const type = slot[i];
       if (type === EV_ARRIVE) this.arrive(slot[i + 1], slot[i + 2], slot[i + 3], c);
+      else if (type === EV_CREDIT) this.creditIn(slot[i + 1], slot[i + 2]);
       else if (this.ejectFlit(slot[i + 2], slot[i + 3])) this.onTail(slot[i + 2], slot[i + 1], c);
     }
     // Nothing scheduled from here lands in this slot (every delay is at least one cycle).
@@ -334,7 +259,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
       const h = this.srcHead[r];
       const queue = this.srcQueue[r];
       if (h < queue.length && entry[queue[h]] <= c) {
-        this.syncInjection(r, c);
         const q = this.injectOne(r, c);
         if (q >= 0 && this.buf.count[q] === 1) this.frontChanged(q);
       }
@@ -374,17 +298,13 @@ export class ClockedFabric extends Fabric implements EventTarget {
     for (let readyPorts = this.readyPorts[r]; readyPorts !== 0; readyPorts &= readyPorts - 1) {
       const p = 31 - Math.clz32(readyPorts & -readyPorts);
       const q = base + p;
-      if (remaining[q] < 0) {
-        if (this.adaptive) for (let o = 0; o < 4; o++) this.syncOutput(base + o, c);
-        this.setupFront(q, r);
-      }
+      if (remaining[q] < 0) this.setupFront(q, r);
       const rem = remaining[q];
       let req = 0;
       for (let m = rem; m !== 0; m &= m - 1) {
         const o = 31 - Math.clz32(m & -m);
         const held = outVc[q * PORTS + o];
         const ov = held >= 0 ? held : base + o;
-        if (this.creditCount[ov] !== 0) this.syncCredits(ov, c);
         if (credits[ov] > 0 && (held >= 0 || owner[ov] < 0)) req |= 1 << o;
       }
       if (req === 0) {
@@ -482,17 +402,11 @@ export class ClockedFabric extends Fabric implements EventTarget {
         const slot = q * depth + head[q];
         const ready = seqs[slot] === 0 ? arrive[slot] + rcva : arrive[slot];
         if (ready > c || lastPop[q] >= c) continue;
-        if (this.adaptive && this.remaining[q] < 0) {
-          for (let o = 0; o < 4; o++) this.syncOutput(r * PORTS + o, c);
-        }
         this.setupFront(q, r);
         const rem = this.remaining[q];
         let req = 0;
         for (let o = 0; o < PORTS; o++) {
-          if ((rem >> o) & 1) {
-            this.syncOutput(r * PORTS + o, c);
-            if (this.canUse(q, r, o)) req |= 1 << o;
-          }
+          if ((rem >> o) & 1 && this.canUse(q, r, o)) req |= 1 << o;
         }
         if (req === 0) {
           st.stalls++;

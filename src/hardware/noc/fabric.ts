@@ -360,6 +360,12 @@ export abstract class Fabric {
     this.bufferPush(q, w, seq, now);
   }
 
+  /** A credit arrives: `kind` 0 for an output VC, 1 for an injection VC. */
+  protected creditIn(index: number, kind: number): void {
+    if (kind === 0) this.credits[index]++;
+    else this.injCredits[index]++;
+  }
+
   /** A flit reaches a sink. Returns whether it was the tail (a delivery is due). */
   protected ejectFlit(w: number, seq: number): boolean {
     this.flitsInside--;
