@@ -1,5 +1,6 @@
 import type { EventTarget, Kernel } from '../../kernel/kernel.js';
 import type { TailFn } from './clocked.js';
+import { CreditReturns } from './creditReturns.js';
 import { EventHeap } from './eventHeap.js';
 import { Fabric } from './fabric.js';
 import type { RoutingFn } from './routing.js';
@@ -62,17 +63,10 @@ export class AsyncFabric extends Fabric implements EventTarget {
    */
   private readonly outWakeAt: Float64Array;
   private readonly inWakeAt: Float64Array;
-  /**
-   * Link credits on their way back, per output VC `ov`: a FIFO of return times (`depthFlits`
-   * slots each; returns to one output VC come from pops of one input VC, so in time order).
-   */
-  private readonly creditAt: Float64Array;
-  private readonly creditHead: Int32Array;
-  private readonly creditCount: Int32Array;
+  /** Link credits on their way back, per output VC `ov`. */
+  private readonly linkReturns: CreditReturns;
   /** The same for the injection VCs (`node * V + vc`): credits of the local input ports. */
-  private readonly injCreditAt: Float64Array;
-  private readonly injCreditHead: Int32Array;
-  private readonly injCreditCount: Int32Array;
+  private readonly injReturns: CreditReturns;
   /** Earliest K_PUMP pending per node (Infinity: none). */
   private readonly pumpAt: Float64Array;
   /**
@@ -110,12 +104,8 @@ export class AsyncFabric extends Fabric implements EventTarget {
     this.inFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
     this.outWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
     this.inWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
-    this.creditAt = new Float64Array(this.buf.queues * depthFlits);
-    this.creditHead = new Int32Array(this.buf.queues);
-    this.creditCount = new Int32Array(this.buf.queues);
-    this.injCreditAt = new Float64Array(this.nodes * vcs * depthFlits);
-    this.injCreditHead = new Int32Array(this.nodes * vcs);
-    this.injCreditCount = new Int32Array(this.nodes * vcs);
+    this.linkReturns = new CreditReturns(this.buf.queues, depthFlits);
+    this.injReturns = new CreditReturns(this.nodes * vcs, depthFlits);
     this.pumpAt = new Float64Array(this.nodes).fill(Number.POSITIVE_INFINITY);
     this.portWant = new Int32Array(ports);
     this.outWant = new Int32Array(ports);
@@ -162,17 +152,9 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * eligible flit wants it now (one that starts wanting it later schedules its own wake).
    */
   protected scheduleCredit(t: number, index: number, kind: number): void {
-    const D = this.depthFlits;
-    const at = kind === 0 ? this.creditAt : this.injCreditAt;
-    const head = kind === 0 ? this.creditHead : this.injCreditHead;
-    const count = kind === 0 ? this.creditCount : this.injCreditCount;
-    const n = count[index];
-    if (n === D) throw new Error(`flow-control violation: credit overflow at VC ${index}`);
-    let i = head[index] + n;
-    if (i >= D) i -= D;
-    at[index * D + i] = t;
-    count[index] = n + 1;
     if (kind === 0) {
+      const n = this.linkReturns.count[index];
+      this.linkReturns.push(index, t);
       // Woken only if an eligible flit waits for exactly this credit (none free or on its way
       // before it): at t, or when the output is free if it is busy then.
       const ro = (index / this.vcs) | 0;
@@ -180,11 +162,14 @@ export class AsyncFabric extends Fabric implements EventTarget {
         const free = this.outFreeAt[ro];
         this.wakeOut(ro, Math.max(free, t));
       }
-    } else if (this.vcs > 1) {
+      return;
+    }
+    this.injReturns.push(index, t);
+    // One VC: a local-port pop (see start) moves the source queue on at once.
+    if (this.vcs > 1) {
       const r = (index / this.vcs) | 0;
       if (this.srcHead[r] < this.srcQueue[r].length) this.wakePump(r, t);
     }
-    // One VC: a local-port pop (see start) moves the source queue on at once.
   }
 
   private wakePump(r: number, t: number): void {
@@ -198,42 +183,22 @@ export class AsyncFabric extends Fabric implements EventTarget {
     if (this.buf.count[q] > 0) this.frontChanged(q);
   }
 
-  /** Counts the credits of output VC ov whose return time has come. */
-  private syncCredits(ov: number, now: number): void {
-    let n = this.creditCount[ov];
-    if (n === 0) return;
-    const D = this.depthFlits;
-    const base = ov * D;
-    let h = this.creditHead[ov];
-    let got = 0;
-    while (n > 0 && this.creditAt[base + h] <= now) {
-      got++;
-      n--;
-      h = h + 1 === D ? 0 : h + 1;
-    }
-    if (got === 0) return;
-    this.credits[ov] += got;
-    this.creditHead[ov] = h;
-    this.creditCount[ov] = n;
-  }
-
-  /** {@link syncCredits} for every VC of output `ro`. */
+  /** Counts the link credits of every VC of output `ro` whose return time has come. */
   private syncOutput(ro: number, now: number): void {
     const V = this.vcs;
+    const returns = this.linkReturns;
     for (let ov = ro * V, end = ov + V; ov < end; ov++) {
-      if (this.creditCount[ov] !== 0) this.syncCredits(ov, now);
+      if (returns.count[ov] !== 0) this.credits[ov] += returns.takeDue(ov, now);
     }
   }
 
   /** Makes sure output `ro` is woken at the earliest pending credit return (if any). */
   private wakeOnCredit(ro: number): void {
     const V = this.vcs;
-    const D = this.depthFlits;
+    const returns = this.linkReturns;
     let t = Number.POSITIVE_INFINITY;
     for (let ov = ro * V, end = ov + V; ov < end; ov++) {
-      if (this.creditCount[ov] === 0) continue;
-      const c = this.creditAt[ov * D + this.creditHead[ov]];
-      if (c < t) t = c;
+      if (returns.count[ov] !== 0 && returns.first(ov) < t) t = returns.first(ov);
     }
     if (t !== Number.POSITIVE_INFINITY) this.wakeOut(ro, t);
   }
@@ -430,24 +395,16 @@ export class AsyncFabric extends Fabric implements EventTarget {
    */
   private pump(r: number, now: number): void {
     const V = this.vcs;
-    const D = this.depthFlits;
     if (V === 1) {
       this.pumpOneVc(r, now);
       return;
     }
+    const returns = this.injReturns;
     let next = Number.POSITIVE_INFINITY;
     for (let iv = r * V, end = iv + V; iv < end; iv++) {
-      let n = this.injCreditCount[iv];
-      if (n === 0) continue;
-      let h = this.injCreditHead[iv];
-      while (n > 0 && this.injCreditAt[iv * D + h] <= now) {
-        this.injCredits[iv]++;
-        n--;
-        h = h + 1 === D ? 0 : h + 1;
-      }
-      this.injCreditHead[iv] = h;
-      this.injCreditCount[iv] = n;
-      if (n > 0 && this.injCreditAt[iv * D + h] < next) next = this.injCreditAt[iv * D + h];
+      if (returns.count[iv] === 0) continue;
+      this.injCredits[iv] += returns.takeDue(iv, now);
+      if (returns.count[iv] > 0 && returns.first(iv) < next) next = returns.first(iv);
     }
     for (;;) {
       const q = this.injectOne(r, now);
@@ -460,18 +417,15 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   private pumpOneVc(r: number, now: number): void {
-    const D = this.depthFlits;
     const queue = this.srcQueue[r];
+    const returns = this.injReturns;
     const q = r * PORTS + PORT_LOCAL; // one VC
     while (this.srcHead[r] < queue.length) {
       let t = now;
       if (this.injCredits[r] === 0) {
-        const n = this.injCreditCount[r];
-        if (n === 0) return; // the next local-port pop moves the queue on
-        const h = this.injCreditHead[r];
-        if (this.injCreditAt[r * D + h] > t) t = this.injCreditAt[r * D + h];
-        this.injCreditHead[r] = h + 1 === D ? 0 : h + 1;
-        this.injCreditCount[r] = n - 1;
+        if (returns.count[r] === 0) return; // the next local-port pop moves the queue on
+        t = Math.max(t, returns.first(r));
+        returns.shift(r);
         this.injCredits[r]++;
       }
       if (this.injectOne(r, t) < 0) throw new Error(`injection at node ${r} without a credit`);
