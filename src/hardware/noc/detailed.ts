@@ -189,12 +189,12 @@ export class DetailedNoc implements NetworkOnChip {
     this.onDeliver(packet, node, kernel.now);
   }
 
-  /** Flits injected and not yet delivered. */
   /** The asynchronous engine (for tests that look inside it), or undefined when clocked. */
   get asyncFabric(): AsyncFabric | undefined {
     return this.async;
   }
 
+  /** Flits injected and not yet delivered. */
   get flitsInFlight(): number {
     return this.fabric.flitsInside;
   }
