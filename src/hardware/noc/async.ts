@@ -188,7 +188,9 @@ export class AsyncFabric extends Fabric implements EventTarget {
     const V = this.vcs;
     const returns = this.linkReturns;
     for (let ov = ro * V, end = ov + V; ov < end; ov++) {
-      if (returns.count[ov] !== 0) this.credits[ov] += returns.takeDue(ov, now);
+      if (returns.count[ov] !== 0 && returns.first(ov) <= now) {
+        this.credits[ov] += returns.takeDue(ov, now);
+      }
     }
   }
 

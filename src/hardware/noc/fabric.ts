@@ -149,14 +149,14 @@ export abstract class Fabric {
       v = -1;
       const ptr = this.injPtr[r];
       for (let i = 0; i < V; i++) {
-        const c = (ptr + i) % V;
+        const c = ptr + i < V ? ptr + i : ptr + i - V;
         if (this.injOwner[r * V + c] < 0 && this.injCredits[r * V + c] > 0) {
           v = c;
           break;
         }
       }
       if (v < 0) return -1;
-      this.injPtr[r] = (v + 1) % V;
+      this.injPtr[r] = v + 1 === V ? 0 : v + 1;
       this.injOwner[r * V + v] = w;
       this.srcVc[r] = v;
     } else if (this.injCredits[r * V + v] === 0) return -1;
@@ -270,10 +270,10 @@ export abstract class Fabric {
       const base = (r * PORTS + o) * V;
       const ptr = this.vaPtr[r * PORTS + o];
       for (let i = 0; i < V; i++) {
-        const c = (ptr + i) % V;
+        const c = ptr + i < V ? ptr + i : ptr + i - V;
         if (this.owner[base + c] < 0 && this.credits[base + c] > 0) {
           ov = base + c;
-          this.vaPtr[r * PORTS + o] = (c + 1) % V;
+          this.vaPtr[r * PORTS + o] = c + 1 === V ? 0 : c + 1;
           break;
         }
       }
