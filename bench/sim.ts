@@ -225,21 +225,30 @@ function benchVgg16(): void {
   let dDecision = -2;
   let dSops = 0;
   let dLatency = '';
-  const detRuns = Number(process.env.BENCH_DETAILED_RUNS ?? 2);
-  const detT = best(detRuns, () => {
-    dSummary = simulateFrames(detailed, [frame], {}, (r) => {
-      dDecision = r.decision;
-      dSops = r.sops;
-      dLatency = `${r.latencySteps.toFixed(1)} steps, ${(r.latencyNs / 1000).toFixed(1)} us`;
+  // Ideal and detailed runs alternate, so that both bests come from the same stretch of
+  // machine speed (a shared host drifts by tens of percent over minutes): the ratio is theirs.
+  const detRuns = Number(process.env.BENCH_DETAILED_RUNS ?? 3);
+  let detT = { cpu: Number.POSITIVE_INFINITY, wall: 0 };
+  let idealT = simT;
+  for (let i = 0; i < detRuns; i++) {
+    const d = best(1, () => {
+      dSummary = simulateFrames(detailed, [frame], {}, (r) => {
+        dDecision = r.decision;
+        dSops = r.sops;
+        dLatency = `${r.latencySteps.toFixed(1)} steps, ${(r.latencyNs / 1000).toFixed(1)} us`;
+      });
     });
-  });
+    if (d.cpu < detT.cpu) detT = d;
+    const s = best(1, () => simulateFrames(setup, [frame]));
+    if (s.cpu < idealT.cpu) idealT = s;
+  }
   sampleRss();
   const flitHops = dSummary.noc.flitHops;
   console.log(
     `  detailed ${hw.noc.timing} NoC (${hw.noc.routing}, ${hw.noc.multicast}, ${hw.noc.bufferDepthFlits}-flit buffers): ${detT.cpu.toFixed(0)} ms CPU/frame (wall ${detT.wall.toFixed(0)} ms, best of ${detRuns}), ${flitHops.toLocaleString('en')} flit-hops (${((flitHops / detT.cpu) * 1e-3).toFixed(2)} M/CPU-s), decision ${dDecision}, ${dSops.toLocaleString('en')} SOPs (ideal: ${decision}, ${sops.toLocaleString('en')}), latency ${dLatency}`,
   );
   console.log(
-    `  ratio detailed / ideal NoC = ${(detT.cpu / simMs).toFixed(1)} (CPU), ${(detT.wall / simT.wall).toFixed(1)} (wall); target <= 10`,
+    `  ratio detailed / ideal NoC = ${(detT.cpu / idealT.cpu).toFixed(1)} (CPU), ${(detT.wall / idealT.wall).toFixed(1)} (wall), best of ${detRuns} alternating runs each (ideal ${idealT.cpu.toFixed(0)} ms CPU, wall ${idealT.wall.toFixed(0)} ms); target <= 10`,
   );
   console.log(
     `  untrained-weight calibration ${calibrateMs.toFixed(0)} ms, setup (quantize, map, tables) ${setupMs.toFixed(0)} ms; peak RSS ${mb(peakRss)}`,

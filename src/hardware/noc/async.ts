@@ -47,26 +47,24 @@ const SEQ_BITS = 65536;
  * no flit has moved for `watchdogNs`.
  */
 export class AsyncFabric extends Fabric implements EventTarget {
-  private kernel: Kernel | undefined;
+  protected kernel: Kernel | undefined;
   private readonly events = new EventHeap();
   /** Time of the earliest kernel wake-up scheduled (Infinity: none). */
   private wakeAt = Number.POSITIVE_INFINITY;
-  private readonly eligible: Uint8Array;
-  /** Time each output port (`r * 5 + o`) and input port (`r * 5 + p`) is free again. */
-  private readonly outFreeAt: Float64Array;
-  private readonly inFreeAt: Float64Array;
+  protected readonly eligible: Uint8Array;
   /**
-   * Earliest wake pending per output / input port (Infinity: none). A wake arbitrates afresh
-   * and queues the wakes its waiting flits still need, so a later one is not queued while an
-   * earlier one is pending; and a flit that becomes eligible when a wake is due at that very
-   * time leaves the choice to it.
+   * The times of each port `r * 5 + p`, side by side (one cache line holds two ports): at
+   * `4 * port` + 0, the time its output is free again (outFreeAt); + 1, the earliest wake
+   * pending for its output (outWakeAt, Infinity: none); + 2 and + 3, the same for its input
+   * (inFreeAt, inWakeAt). A wake arbitrates afresh and queues the wakes its waiting flits still
+   * need, so a later one is not queued while an earlier one is pending; and a flit that becomes
+   * eligible when a wake is due at that very time leaves the choice to it.
    */
-  private readonly outWakeAt: Float64Array;
-  private readonly inWakeAt: Float64Array;
+  protected readonly portTime: Float64Array;
   /** Link credits on their way back, per output VC `ov`. */
-  private readonly linkReturns: CreditReturns;
+  protected readonly linkReturns: CreditReturns;
   /** The same for the injection VCs (`node * V + vc`): credits of the local input ports. */
-  private readonly injReturns: CreditReturns;
+  protected readonly injReturns: CreditReturns;
   /** Earliest K_PUMP pending per node (Infinity: none). */
   private readonly pumpAt: Float64Array;
   /**
@@ -75,8 +73,8 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * flits still want; per output port `r * 5 + o`, the input ports whose eligible front flits
    * want it.
    */
-  private readonly portWant: Int32Array;
-  private readonly outWant: Int32Array;
+  protected readonly portWant: Int32Array;
+  protected readonly outWant: Int32Array;
   /**
    * Round-robin VC pointer of each output's arbiter for each input port: `(r * 5 + p) * 5 + o`.
    * Per output, not shared by the port's outputs: with one pointer per input port, grants of a
@@ -100,10 +98,11 @@ export class AsyncFabric extends Fabric implements EventTarget {
     super(meshWidth, meshHeight, vcs, depthFlits, routeFn, adaptive, st, 0);
     const ports = this.nodes * PORTS;
     this.eligible = new Uint8Array(this.buf.queues);
-    this.outFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
-    this.inFreeAt = new Float64Array(ports).fill(Number.NEGATIVE_INFINITY);
-    this.outWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
-    this.inWakeAt = new Float64Array(ports).fill(Number.POSITIVE_INFINITY);
+    this.portTime = new Float64Array(ports * 4);
+    for (let i = 0; i < ports * 4; i += 2) {
+      this.portTime[i] = Number.NEGATIVE_INFINITY; // free since ever
+      this.portTime[i + 1] = Number.POSITIVE_INFINITY; // no wake pending
+    }
     this.linkReturns = new CreditReturns(this.buf.queues, depthFlits);
     this.injReturns = new CreditReturns(this.nodes * vcs, depthFlits);
     this.pumpAt = new Float64Array(this.nodes).fill(Number.POSITIVE_INFINITY);
@@ -117,7 +116,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   /** Queues a network event; the kernel is woken at the earliest one. */
-  private at(t: number, kind: number, a: number, b: number): void {
+  protected at(t: number, kind: number, a: number, b: number): void {
     this.events.push(t, kind, a, b);
     if (t < this.wakeAt) {
       this.wakeAt = t;
@@ -159,7 +158,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
       // before it): at t, or when the output is free if it is busy then.
       const ro = (index / this.vcs) | 0;
       if (this.outWant[ro] !== 0 && n === 0 && this.credits[index] === 0) {
-        const free = this.outFreeAt[ro];
+        const free = this.portTime[ro * 4];
         this.wakeOut(ro, Math.max(free, t));
       }
       return;
@@ -168,7 +167,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     // One VC: a local-port pop (see start) moves the source queue on at once.
     if (this.vcs > 1) {
       const r = (index / this.vcs) | 0;
-      if (this.srcHead[r] < this.srcQueue[r].length) this.wakePump(r, t);
+      if (this.srcHead[r] < this.srcLen[r]) this.wakePump(r, t);
     }
   }
 
@@ -195,7 +194,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   /** Makes sure output `ro` is woken at the earliest pending credit return (if any). */
-  private wakeOnCredit(ro: number): void {
+  protected wakeOnCredit(ro: number): void {
     const V = this.vcs;
     const returns = this.linkReturns;
     let t = Number.POSITIVE_INFINITY;
@@ -205,15 +204,15 @@ export class AsyncFabric extends Fabric implements EventTarget {
     if (t !== Number.POSITIVE_INFINITY) this.wakeOut(ro, t);
   }
 
-  private wakeOut(ro: number, t: number): void {
-    if (this.outWakeAt[ro] <= t) return;
-    this.outWakeAt[ro] = t;
+  protected wakeOut(ro: number, t: number): void {
+    if (this.portTime[ro * 4 + 1] <= t) return;
+    this.portTime[ro * 4 + 1] = t;
     this.at(t, K_OUT, ro, 0);
   }
 
-  private wakeIn(rp: number, t: number): void {
-    if (this.inWakeAt[rp] <= t) return;
-    this.inWakeAt[rp] = t;
+  protected wakeIn(rp: number, t: number): void {
+    if (this.portTime[rp * 4 + 3] <= t) return;
+    this.portTime[rp * 4 + 3] = t;
     this.at(t, K_IN, rp, 0);
   }
 
@@ -221,7 +220,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * Recomputes the request masks of input port `rp` (router r = rp / 5) from `eligible` and
    * `remaining` of its VCs; called after every change of either.
    */
-  private updateWant(rp: number): void {
+  protected updateWant(rp: number): void {
     const V = this.vcs;
     const eligible = this.eligible;
     const remaining = this.remaining;
@@ -241,14 +240,14 @@ export class AsyncFabric extends Fabric implements EventTarget {
   }
 
   /** A new flit is at the front of q: it competes now, or from its eligibility time. */
-  private frontChanged(q: number): void {
+  protected frontChanged(q: number): void {
     const kernel = this.kernel as Kernel;
     let e = this.eligibleTime(q);
     // With one VC per port, the front cannot go before its input port is free (the flit
     // ahead of it still crossing the crossbar): it starts competing then, one event instead of
     // an eligibility event plus a port wake.
     if (this.vcs === 1) {
-      const inFree = this.inFreeAt[q];
+      const inFree = this.portTime[q * 4 + 2];
       if (inFree > e) e = inFree;
     }
     if (e <= kernel.now) this.becomeEligible(q, kernel.now);
@@ -261,7 +260,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * output or its input port will choose among all waiting flits; for every output it cannot
    * have now, a wake at the release it waits for is scheduled.
    */
-  private becomeEligible(q: number, now: number): void {
+  protected becomeEligible(q: number, now: number): void {
     const r = (q / this.queuesPerRouter) | 0;
     this.eligible[q] = 1;
     if (this.adaptive && this.remaining[q] < 0) {
@@ -282,17 +281,18 @@ export class AsyncFabric extends Fabric implements EventTarget {
         continue;
       }
       usable = true;
-      const outFree = this.outFreeAt[ro];
+      const outFree = this.portTime[ro * 4];
       if (outFree > now) {
         this.wakeOut(ro, outFree);
         continue;
       }
-      const inFree = this.inFreeAt[rp];
+      const inFree = this.portTime[rp * 4 + 2];
       if (inFree > now) {
         this.wakeIn(rp, inFree);
         continue;
       }
-      if (served || this.outWakeAt[ro] === now || this.inWakeAt[rp] === now) continue;
+      if (served || this.portTime[ro * 4 + 1] === now || this.portTime[rp * 4 + 3] === now)
+        continue;
       this.start(q, r, p, o, now);
       served = true;
     }
@@ -336,13 +336,13 @@ export class AsyncFabric extends Fabric implements EventTarget {
         this.becomeEligible(a, now);
         break;
       case K_OUT: {
-        if (this.outWakeAt[a] === now) this.outWakeAt[a] = Number.POSITIVE_INFINITY;
+        if (this.portTime[a * 4 + 1] === now) this.portTime[a * 4 + 1] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
         this.arbitrate(r, a - r * PORTS, now);
         break;
       }
       case K_IN: {
-        if (this.inWakeAt[a] === now) this.inWakeAt[a] = Number.POSITIVE_INFINITY;
+        if (this.portTime[a * 4 + 3] === now) this.portTime[a * 4 + 3] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
         for (let want = this.portWant[a]; want !== 0; want &= want - 1) {
           this.arbitrate(r, 31 - Math.clz32(want & -want), now);
@@ -373,11 +373,11 @@ export class AsyncFabric extends Fabric implements EventTarget {
       if (this.eligible[q] === 0 || this.remaining[q] <= 0) continue;
       const r = (q / this.queuesPerRouter) | 0;
       const rp = (q / this.vcs) | 0;
-      if (this.inFreeAt[rp] > now) continue;
+      if (this.portTime[rp * 4 + 2] > now) continue;
       for (let m = this.remaining[q]; m !== 0; m &= m - 1) {
         const o = 31 - Math.clz32(m & -m);
         const ro = r * PORTS + o;
-        if (this.outFreeAt[ro] > now) continue;
+        if (this.portTime[ro * 4] > now) continue;
         this.syncOutput(ro, now);
         if (this.canUse(q, r, o)) missed.push(`router ${r} input VC ${q} output ${o} at ${now}`);
       }
@@ -413,16 +413,15 @@ export class AsyncFabric extends Fabric implements EventTarget {
       if (q < 0) break;
       if (this.buf.count[q] === 1) this.frontChanged(q);
     }
-    if (next !== Number.POSITIVE_INFINITY && this.srcHead[r] < this.srcQueue[r].length) {
+    if (next !== Number.POSITIVE_INFINITY && this.srcHead[r] < this.srcLen[r]) {
       this.wakePump(r, next);
     }
   }
 
-  private pumpOneVc(r: number, now: number): void {
-    const queue = this.srcQueue[r];
+  protected pumpOneVc(r: number, now: number): void {
     const returns = this.injReturns;
     const q = r * PORTS + PORT_LOCAL; // one VC
-    while (this.srcHead[r] < queue.length) {
+    while (this.srcHead[r] < this.srcLen[r]) {
       let t = now;
       if (this.injCredits[r] === 0) {
         if (returns.count[r] === 0) return; // the next local-port pop moves the queue on
@@ -444,7 +443,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     const ro = r * PORTS + o;
     const ports = this.outWant[ro];
     if (ports === 0) return;
-    const outFree = this.outFreeAt[ro];
+    const outFree = this.portTime[ro * 4];
     if (outFree > now) {
       this.wakeOut(ro, outFree);
       return;
@@ -453,7 +452,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     let busy = 0;
     for (let m = ports; m !== 0; m &= m - 1) {
       const p = 31 - Math.clz32(m & -m);
-      const inFree = this.inFreeAt[r * PORTS + p];
+      const inFree = this.portTime[(r * PORTS + p) * 4 + 2];
       if (inFree > now) {
         busy |= 1 << p;
         this.wakeIn(r * PORTS + p, inFree);
@@ -490,7 +489,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * the next flit competes from g), the ports are free at g + xb; flits still waiting for
    * either port are woken then.
    */
-  private start(q: number, r: number, p: number, o: number, now: number): void {
+  protected start(q: number, r: number, p: number, o: number, now: number): void {
     const ro = r * PORTS + o;
     const rp = r * PORTS + p;
     const v = q - rp * this.vcs;
@@ -500,13 +499,13 @@ export class AsyncFabric extends Fabric implements EventTarget {
     const s = this.st;
     const g = now + s.sa;
     const free = g + s.xb;
-    this.outFreeAt[ro] = free;
-    this.inFreeAt[rp] = free;
+    this.portTime[ro * 4] = free;
+    this.portTime[rp * 4 + 2] = free;
     this.depart(q, r, p, o, g, g, o === PORT_LOCAL ? free : free + s.link);
     // A flit that left its FIFO had its port's masks updated by afterPop; one with outputs
     // still to serve (a multicast fork) keeps requesting them.
     if (this.remaining[q] > 0) this.updateWant(rp);
-    if (p === PORT_LOCAL && this.vcs === 1 && this.srcHead[r] < this.srcQueue[r].length) {
+    if (p === PORT_LOCAL && this.vcs === 1 && this.srcHead[r] < this.srcLen[r]) {
       this.pumpOneVc(r, now);
     }
     if (this.outWant[ro] !== 0) this.wakeOut(ro, free);

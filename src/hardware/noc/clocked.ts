@@ -224,8 +224,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
     if (this.wheelCount > 0) return false;
     for (let r = 0; r < this.nodes; r++) {
       const h = this.srcHead[r];
-      const queue = this.srcQueue[r];
-      if (h < queue.length && this.worms.injectEngineTime[queue[h]] > cycle) return false;
+      if (h < this.srcLen[r] && this.worms.injectEngineTime[this.srcQueue[r][h]] > cycle)
+        return false;
     }
     for (let q = 0; q < this.buf.queues; q++) {
       if (this.buf.count[q] > 0 && this.eligibleTime(q) > cycle) return false;
@@ -234,7 +234,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
   }
 
   private sourcesPending(): boolean {
-    for (let r = 0; r < this.nodes; r++) if (this.srcHead[r] < this.srcQueue[r].length) return true;
+    for (let r = 0; r < this.nodes; r++) if (this.srcHead[r] < this.srcLen[r]) return true;
     return false;
   }
 
@@ -257,8 +257,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
     const entry = this.worms.injectEngineTime;
     for (let r = 0; r < this.nodes; r++) {
       const h = this.srcHead[r];
-      const queue = this.srcQueue[r];
-      if (h < queue.length && entry[queue[h]] <= c) {
+      if (h < this.srcLen[r] && entry[this.srcQueue[r][h]] <= c) {
         const q = this.injectOne(r, c);
         if (q >= 0 && this.buf.count[q] === 1) this.frontChanged(q);
       }

@@ -1,21 +1,13 @@
 import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
+import { OneVcAsyncFabric } from './asyncOneVc.js';
 import { ClockedFabric } from './clocked.js';
 import type { FlitTraceEvent } from './fabric.js';
 import { NOC_EVENT_PRIORITY } from './ideal.js';
-import {
-  type DeliverFn,
-  xyHops as importedXyHops,
-  type NetworkOnChip,
-  type NocPacket,
-  type NocStats,
-} from './network.js';
+import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from './network.js';
 import type { NocParams } from './params.js';
 import { deterministicRoutings, getRoutingFunction, type RoutingFn } from './routing.js';
 import { type StageDelays, ZeroLoadCache } from './zeroLoad.js';
-
-/** Local binding (a call through an import binding costs more under tsx). */
-const xyHops = importedXyHops;
 
 export interface DetailedNocOptions {
   /** Sees every flit crossing a switch (for the reference-model test); slows the network. */
@@ -24,6 +16,11 @@ export interface DetailedNocOptions {
   routeFn?: RoutingFn;
   /** Kernel priority of the network's events. */
   priority?: number;
+  /**
+   * Async timing with one VC and a deterministic routing runs on {@link OneVcAsyncFabric}, a
+   * fast path with the same results; true forces the general engine (tests compare the two).
+   */
+  generalAsync?: boolean;
 }
 
 /** Stage delays of the configured timing style, in its unit (cycles or ns). */
@@ -72,6 +69,9 @@ export class DetailedNoc implements NetworkOnChip {
   /** Kernel units per engine unit (clockNs when clocked, 1 when async). */
   private readonly unitNs: number;
   private readonly flitTime: number;
+  /** Column and row of every node (hop counts without divisions). */
+  private readonly nodeX: Int32Array;
+  private readonly nodeY: Int32Array;
   /** Zero-load latency (kernel units) of the delivery being reported to the callback. */
   lastZeroLoadLatency = 0;
 
@@ -121,7 +121,8 @@ export class DetailedNoc implements NetworkOnChip {
       this.unitNs = params.clocked.clockNs;
       this.flitTime = 1;
     } else {
-      const f = new AsyncFabric(
+      const Engine = V === 1 && !adaptive && !options.generalAsync ? OneVcAsyncFabric : AsyncFabric;
+      const f = new Engine(
         meshWidth,
         meshHeight,
         V,
@@ -139,6 +140,9 @@ export class DetailedNoc implements NetworkOnChip {
       this.flitTime = st.sa + st.xb > 0 ? st.sa + st.xb : 1;
     }
     this.fabric.trace = options.trace;
+    const n = meshWidth * meshHeight;
+    this.nodeX = Int32Array.from({ length: n }, (_, i) => i % meshWidth);
+    this.nodeY = Int32Array.from({ length: n }, (_, i) => Math.floor(i / meshWidth));
     this.zeroLoad = new ZeroLoadCache(st, D, clocked);
   }
 
@@ -179,7 +183,10 @@ export class DetailedNoc implements NetworkOnChip {
     const worms = this.fabric.worms;
     const packet = worms.packet[w] as NocPacket;
     const latency = kernel.now - worms.injectTime[w];
-    const hops = xyHops(worms.src[w], node, this.meshWidth); // every routing is minimal
+    // XY hop count (every routing is minimal).
+    const src = worms.src[w];
+    const hops =
+      Math.abs(this.nodeX[src] - this.nodeX[node]) + Math.abs(this.nodeY[src] - this.nodeY[node]);
     const zeroLoad =
       this.zeroLoad.get(hops, worms.flits[w]) * this.unitNs +
       (worms.injectEngineTime[w] * this.unitNs - worms.injectTime[w]);

@@ -4,8 +4,6 @@ export class Bucket {
   kind = new Int32Array(16);
   a = new Int32Array(16);
   b = new Float64Array(16);
-  /** A spare field the owner may fill in place after a push (0 when pushed). */
-  c = new Float64Array(16);
   /** Events written, and the next one to hand out. */
   n = 0;
   head = 0;
@@ -21,9 +19,6 @@ export class Bucket {
     const b = new Float64Array(size);
     b.set(this.b);
     this.b = b;
-    const c = new Float64Array(size);
-    c.set(this.c);
-    this.c = c;
   }
 }
 
@@ -37,8 +32,8 @@ export class Bucket {
  * the heap's root (no lookup on pop). Buckets are recycled, so steady state allocates nothing.
  * Only the earliest time is mirrored into the simulation's kernel.
  *
- * Event fields: `kind` and `a` are 32-bit integers, `b` any double; `c` (a double, 0 when
- * pushed) may be set in place by the owner, who reads buckets in place (see `retireTop`).
+ * Event fields: `kind` and `a` are 32-bit integers, `b` any double. The owner reads buckets in
+ * place (see `retireTop`).
  */
 export class EventHeap {
   private readonly byTime = new Map<number, Bucket>();
@@ -54,14 +49,8 @@ export class EventHeap {
   private c2: Bucket | null = null;
   private c3: Bucket | null = null;
   private cNext = 0;
-  /** The bucket of the last push (its event is at index `n - 1` until the next push there). */
-  lastBucket: Bucket | null = null;
   /** Events pending. */
   size = 0;
-  /** Fields of the event last removed by {@link pop}. */
-  outKind = 0;
-  outA = 0;
-  outB = 0;
 
   /** Time of the earliest event (Infinity when empty). */
   minTime(): number {
@@ -88,10 +77,8 @@ export class EventHeap {
     bucket.kind[i] = kind;
     bucket.a[i] = a;
     bucket.b[i] = b;
-    bucket.c[i] = 0;
     bucket.n = i + 1;
     this.size++;
-    this.lastBucket = bucket;
   }
 
   /** The bucket of the earliest pending time, or null. */
@@ -101,7 +88,7 @@ export class EventHeap {
 
   /**
    * Removes the earliest bucket once the caller has read all its events in place (from `head`
-   * to `n`, advancing `head`; not mixed with {@link pop} on the same bucket).
+   * to `n`, advancing `head`).
    */
   retireTop(): void {
     const bucket = this.heap[0];
@@ -119,24 +106,12 @@ export class EventHeap {
     return bucket;
   }
 
-  /** Removes the earliest event into outKind/outA/outB (the queue must not be empty). */
-  pop(): void {
-    const bucket = this.heap[0];
-    const i = bucket.head++;
-    this.outKind = bucket.kind[i];
-    this.outA = bucket.a[i];
-    this.outB = bucket.b[i];
-    this.size--;
-    if (bucket.head === bucket.n) this.release(bucket);
-  }
-
   /** Drops the (exhausted) root bucket and recycles it. */
   private release(bucket: Bucket): void {
     if (this.c0 === bucket) this.c0 = null;
     else if (this.c1 === bucket) this.c1 = null;
     else if (this.c2 === bucket) this.c2 = null;
     else if (this.c3 === bucket) this.c3 = null;
-    if (this.lastBucket === bucket) this.lastBucket = null;
     this.byTime.delete(bucket.time);
     this.popHeap();
     this.spare.push(bucket);

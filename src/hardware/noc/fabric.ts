@@ -64,9 +64,14 @@ export abstract class Fabric {
   readonly injPtr: Int32Array;
   /** Neighbour through each port, -1 at the edge: `node * 5 + port`. */
   readonly nbr: Int32Array;
-  /** Source queues (unbounded): worms waiting, the next flit of the front one and its VC. */
+  /**
+   * Source queues (unbounded): worms waiting (`srcQueue[r][srcHead[r] .. srcLen[r] - 1]`), the
+   * next flit of the front one and its VC. A drained queue is rewound, not truncated, so steady
+   * traffic reuses its array instead of growing it again.
+   */
   readonly srcQueue: number[][];
   readonly srcHead: Int32Array;
+  readonly srcLen: Int32Array;
   readonly srcSeq: Int32Array;
   readonly srcVc: Int32Array;
   /** Flits injected and not yet ejected (source queues, buffers and links). */
@@ -118,6 +123,7 @@ export abstract class Fabric {
     }
     this.srcQueue = Array.from({ length: n }, () => []);
     this.srcHead = new Int32Array(n);
+    this.srcLen = new Int32Array(n);
     this.srcSeq = new Int32Array(n);
     this.srcVc = new Int32Array(n).fill(-1);
   }
@@ -126,7 +132,12 @@ export abstract class Fabric {
   enqueueWorm(packet: NocPacket, dst: number, pending: number, now: number, engineNow: number) {
     if (this.flitsInside === 0) this.lastMove = engineNow;
     const w = this.worms.alloc(packet, dst, pending, now, engineNow);
-    this.srcQueue[packet.srcNode].push(w);
+    const src = packet.srcNode;
+    const queue = this.srcQueue[src];
+    const len = this.srcLen[src];
+    if (len === queue.length) queue.push(w);
+    else queue[len] = w;
+    this.srcLen[src] = len + 1;
     this.flitsInside += packet.flits;
     this.stats.stats.packetsInjected++;
     this.stats.flitsInjected += packet.flits;
@@ -140,7 +151,7 @@ export abstract class Fabric {
   injectOne(r: number, now: number): number {
     const queue = this.srcQueue[r];
     const h = this.srcHead[r];
-    if (h >= queue.length) return -1;
+    if (h >= this.srcLen[r]) return -1;
     const w = queue[h];
     const seq = this.srcSeq[r];
     const V = this.vcs;
@@ -168,8 +179,8 @@ export abstract class Fabric {
       this.injOwner[r * V + v] = -1;
       this.srcSeq[r] = 0;
       this.srcVc[r] = -1;
-      if (h + 1 === queue.length) {
-        queue.length = 0;
+      if (h + 1 === this.srcLen[r]) {
+        this.srcLen[r] = 0;
         this.srcHead[r] = 0;
       } else this.srcHead[r] = h + 1;
     } else this.srcSeq[r] = seq + 1;

@@ -1,0 +1,210 @@
+import { AsyncFabric } from './async.js';
+
+/** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
+const PORTS = 5;
+const PORT_LOCAL = 4;
+const K_EJECT = 1;
+const K_ELIGIBLE = 3;
+/** Flit positions are packed with worm ids into one event argument: worm * 2^16 + seq. */
+const SEQ_BITS = 65536;
+/** Largest mesh (nodes) whose routes are tabulated: 1024 x 1024 bytes. */
+const ROUTE_TABLE_MAX_NODES = 1024;
+
+/**
+ * The asynchronous engine's fast path for the default router: one virtual channel per port and
+ * a deterministic routing function (XY or YX). It takes exactly the decisions of
+ * {@link AsyncFabric}, in the same order, for every unicast worm (a tree-multicast worm, or a
+ * run with a flit trace, goes through the general code). With one VC the input VC is the input
+ * port (`q = r * 5 + p`) and the output VC is the output port (`ov = r * 5 + o`), a unicast
+ * flit wants one output, and its route is a single bit: so route set-up, the request test,
+ * switch start, departure, the downstream write and the credit return collapse into two
+ * methods without VC loops, mask loops or round-robin VC pointers (they stay at 0 with one VC).
+ *
+ * That this path and the general one agree is tested: the same random traffic gives the same
+ * deliveries at the same times and the same statistics (test/hardware/noc/asyncOneVc.test.ts).
+ */
+export class OneVcAsyncFabric extends AsyncFabric {
+  /**
+   * Route of every (router, destination) pair, computed on first use (0: not yet; a route has
+   * at least one bit): a byte load instead of a call with two integer divisions. Kept for
+   * meshes up to {@link ROUTE_TABLE_MAX_NODES} nodes (1 MiB); larger ones call the function.
+   */
+  private readonly routeTable =
+    this.nodes <= ROUTE_TABLE_MAX_NODES ? new Uint8Array(this.nodes * this.nodes) : null;
+  /** The input buffers' arrays, one load away (read on every hop). */
+  private readonly bufHead = this.buf.head;
+  private readonly bufWorm = this.buf.worm;
+  private readonly bufSeq = this.buf.seq;
+  private readonly bufArrive = this.buf.arrive;
+
+  /** The front flit of q (= input port r * 5 + p) may compete from now. */
+  protected override becomeEligible(q: number, now: number): void {
+    const slot = q * this.depthFlits + this.bufHead[q];
+    const w = this.bufWorm[slot];
+    const dst = this.worms.dst[w];
+    if (dst < 0 || this.trace !== undefined) {
+      super.becomeEligible(q, now);
+      return;
+    }
+    const r = (q / PORTS) | 0;
+    const head = this.bufSeq[slot] === 0;
+    let rem = this.remaining[q];
+    // Set up a new front: route computation for a head; body flits follow their head's route.
+    // (`eligible`, `remaining` and `route` are written below only where someone reads them.)
+    const fresh = rem < 0;
+    if (fresh) rem = head ? this.routeOf(r, dst) : this.route[q];
+    const o = 31 - Math.clz32(rem);
+    const ro = r * PORTS + o;
+    // Credits back by now count (syncOutput with one VC).
+    const returns = this.linkReturns;
+    if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
+      this.credits[ro] += returns.takeDue(ro, now);
+    }
+    // canUse: the output VC this worm holds has a credit, or (head) it is free and has one.
+    const usable = this.credits[ro] > 0 && (this.outVc[q * PORTS + o] >= 0 || this.owner[ro] < 0);
+    if (usable) {
+      const outFree = this.portTime[ro * 4];
+      const inFree = this.portTime[q * 4 + 2];
+      if (outFree > now) this.wakeOut(ro, outFree);
+      else if (inFree > now) this.wakeIn(q, inFree);
+      else if (this.portTime[ro * 4 + 1] !== now && this.portTime[q * 4 + 3] !== now) {
+        // It goes now: only a multi-flit head's route outlives this call (for its body).
+        if (fresh && head && this.worms.flits[w] > 1) this.route[q] = rem;
+        this.startOne(q, r, q - r * PORTS, o, now);
+        return;
+      }
+    } else if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
+    // Not served: it waits, eligible, and requests output o (updateWant with one VC).
+    this.eligible[q] = 1;
+    if (fresh) {
+      this.remaining[q] = rem;
+      if (head) this.route[q] = rem;
+    }
+    const old = this.portWant[q];
+    if (old !== rem) {
+      this.portWant[q] = rem;
+      const pBit = 1 << (q - r * PORTS);
+      for (let diff = old ^ rem; diff !== 0; diff &= diff - 1) {
+        this.outWant[r * PORTS + 31 - Math.clz32(diff & -diff)] ^= pBit;
+      }
+    }
+    this.stats.stalls++;
+    if (!usable) this.stats.creditStalls++;
+  }
+
+  /** The route of a unicast head at router r bound for dst (tabulated when the mesh allows). */
+  private routeOf(r: number, dst: number): number {
+    const table = this.routeTable;
+    if (table === null) return this.routeFn(r, dst, this.meshWidth);
+    const k = r * this.nodes + dst;
+    let mask = table[k];
+    if (mask === 0) {
+      mask = this.routeFn(r, dst, this.meshWidth);
+      table[k] = mask;
+    }
+    return mask;
+  }
+
+  protected override start(q: number, r: number, p: number, o: number, now: number): void {
+    const w = this.bufWorm[q * this.depthFlits + this.bufHead[q]];
+    if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o, now);
+    else this.startOne(q, r, p, o, now);
+  }
+
+  /**
+   * {@link AsyncFabric.start} for a unicast flit with one VC: input port q of router r (port
+   * p) wins output o now; it leaves its FIFO at g = now + sa, the ports are free at g + xb,
+   * the flit reaches the next input buffer at g + xb + link (a sink at g + xb), and its credit
+   * is back upstream at g + credit.
+   */
+  private startOne(q: number, r: number, p: number, o: number, now: number): void {
+    const ro = r * PORTS + o;
+    const buf = this.buf;
+    const slot = q * this.depthFlits + this.bufHead[q];
+    const w = this.bufWorm[slot];
+    const seq = this.bufSeq[slot];
+    const tail = seq === this.worms.flits[w] - 1;
+    // Output-VC allocation (a head takes the free output VC, a tail releases it: a one-flit
+    // worm does both at once and leaves it as it was) and one credit.
+    const single = tail && seq === 0;
+    const qo = q * PORTS + o;
+    if (!single) {
+      if (this.outVc[qo] < 0) {
+        this.owner[ro] = q;
+        this.outVc[qo] = ro;
+      }
+      if (tail) this.owner[ro] = -1;
+    }
+    if (o !== PORT_LOCAL) this.credits[ro]--;
+    this.outPtr[ro] = p + 1 === PORTS ? 0 : p + 1;
+    const st = this.st;
+    const g = now + st.sa;
+    const free = g + st.xb;
+    this.portTime[ro * 4] = free;
+    this.portTime[q * 4 + 2] = free;
+    // Buffer occupancy integrated up to now (the push and the pop below both happen now).
+    const collector = this.stats;
+    if (now !== this.areaTime) {
+      collector.bufferAreaFlitTime += buf.total * (now - this.areaTime);
+      this.areaTime = now;
+    }
+    const s = collector.stats;
+    s.directionFlits[o]++;
+    this.lastMove = g;
+    if (o !== PORT_LOCAL) {
+      s.flitHops++;
+      if (seq === 0) s.hops++;
+      collector.linkFlits[r * 4 + o]++;
+      const nq = this.nbr[ro] * PORTS + ((o + 2) & 3); // the opposite port downstream
+      if (buf.push(nq, w, seq, free + st.link) === 1) this.frontChanged(nq);
+    } else this.at(free, K_EJECT, r, w * SEQ_BITS + seq);
+    // The flit leaves the FIFO; its slot's credit goes upstream.
+    this.remaining[q] = -1;
+    buf.pop(q);
+    collector.stats.routerFlits[r]++;
+    this.lastPop[q] = g;
+    if (tail) {
+      if (!single) this.outVc[qo] = -1;
+      this.route[q] = -1;
+    }
+    const tCredit = g + st.credit; // >= g: delays are non-negative
+    if (p === PORT_LOCAL) this.injReturns.push(r, tCredit);
+    else {
+      const upOv = this.nbr[q] * PORTS + ((p + 2) & 3);
+      const n = this.linkReturns.count[upOv];
+      this.linkReturns.push(upOv, tCredit);
+      if (this.outWant[upOv] !== 0 && n === 0 && this.credits[upOv] === 0) {
+        this.wakeOut(upOv, Math.max(this.portTime[upOv * 4], tCredit));
+      }
+    }
+    // afterPop: q no longer requests; its next flit (if any) competes.
+    this.eligible[q] = 0;
+    const old = this.portWant[q];
+    if (old !== 0) {
+      this.portWant[q] = 0;
+      const pBit = 1 << p;
+      for (let m = old; m !== 0; m &= m - 1) {
+        this.outWant[r * PORTS + 31 - Math.clz32(m & -m)] ^= pBit;
+      }
+    }
+    if (buf.count[q] > 0) this.frontChanged(q);
+    if (this.remaining[q] > 0) this.updateWant(q);
+    if (p === PORT_LOCAL && this.srcHead[r] < this.srcLen[r]) this.pumpOneVc(r, now);
+    if (this.outWant[ro] !== 0) this.wakeOut(ro, free);
+    if (this.portWant[q] !== 0) this.wakeIn(q, free);
+  }
+
+  /** A new flit is at the front of q: it competes from max(eligibility, input port free). */
+  protected override frontChanged(q: number): void {
+    const now = this.currentTime();
+    const slot = q * this.depthFlits + this.bufHead[q];
+    const arrive = this.bufArrive[slot];
+    let e = this.bufSeq[slot] === 0 ? arrive + this.st.rcva : arrive;
+    const last = this.lastPop[q];
+    if (last > e) e = last;
+    const inFree = this.portTime[q * 4 + 2];
+    if (inFree > e) e = inFree;
+    if (e <= now) this.becomeEligible(q, now);
+    else this.at(e, K_ELIGIBLE, q, 0);
+  }
+}
