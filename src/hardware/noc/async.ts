@@ -439,7 +439,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * (round-robin over input ports not busy, then over VCs) and starts its switch allocation.
    * Requesters it cannot serve get a wake at the release they wait for.
    */
-  private arbitrate(r: number, o: number, now: number): void {
+  protected arbitrate(r: number, o: number, now: number): void {
     const ro = r * PORTS + o;
     const ports = this.outWant[ro];
     if (ports === 0) return;

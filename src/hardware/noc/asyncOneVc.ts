@@ -33,21 +33,20 @@ export class OneVcAsyncFabric extends AsyncFabric {
     this.nodes <= ROUTE_TABLE_MAX_NODES ? new Uint8Array(this.nodes * this.nodes) : null;
   /** The input buffers' arrays, one load away (read on every hop). */
   private readonly bufHead = this.buf.head;
-  private readonly bufWorm = this.buf.worm;
-  private readonly bufSeq = this.buf.seq;
-  private readonly bufArrive = this.buf.arrive;
+  private readonly slotInts = this.buf.slotInts;
+  private readonly slotTimes = this.buf.slotTimes;
 
   /** The front flit of q (= input port r * 5 + p) may compete from now. */
   protected override becomeEligible(q: number, now: number): void {
     const slot = q * this.depthFlits + this.bufHead[q];
-    const w = this.bufWorm[slot];
+    const w = this.slotInts[slot * 4];
     const dst = this.worms.dst[w];
     if (dst < 0 || this.trace !== undefined) {
       super.becomeEligible(q, now);
       return;
     }
     const r = (q / PORTS) | 0;
-    const head = this.bufSeq[slot] === 0;
+    const head = this.slotInts[slot * 4 + 1] === 0;
     let rem = this.remaining[q];
     // Set up a new front: route computation for a head; body flits follow their head's route.
     // (`eligible`, `remaining` and `route` are written below only where someone reads them.)
@@ -92,6 +91,55 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (!usable) this.stats.creditStalls++;
   }
 
+  /**
+   * {@link AsyncFabric.arbitrate} with one VC: output o of router r, if free, serves the next
+   * requesting input port (round-robin) whose input is free and that may use the output VC (it
+   * holds it, or it is free; with one VC every requester wants the same one, so without a
+   * credit nobody can go and the output waits for the next credit back).
+   */
+  protected override arbitrate(r: number, o: number, now: number): void {
+    const ro = r * PORTS + o;
+    const ports = this.outWant[ro];
+    if (ports === 0) return;
+    const times = this.portTime;
+    const outFree = times[ro * 4];
+    if (outFree > now) {
+      this.wakeOut(ro, outFree);
+      return;
+    }
+    // Input ports busy now wake this output again when they are free.
+    let avail = ports;
+    for (let m = ports; m !== 0; m &= m - 1) {
+      const p = 31 - Math.clz32(m & -m);
+      const inFree = times[(r * PORTS + p) * 4 + 2];
+      if (inFree > now) {
+        avail &= ~(1 << p);
+        this.wakeIn(r * PORTS + p, inFree);
+      }
+    }
+    if (avail === 0) return;
+    const returns = this.linkReturns;
+    if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
+      this.credits[ro] += returns.takeDue(ro, now);
+    }
+    if (this.credits[ro] > 0) {
+      const bit = 1 << o;
+      const first = this.outPtr[ro];
+      for (let i = 0; i < PORTS; i++) {
+        let p = first + i;
+        if (p >= PORTS) p -= PORTS;
+        if (((avail >> p) & 1) === 0) continue;
+        const q = r * PORTS + p;
+        const rem = this.remaining[q];
+        if (this.eligible[q] === 0 || (rem & bit) === 0 || rem < 0) continue;
+        if (this.outVc[q * PORTS + o] < 0 && this.owner[ro] >= 0) continue;
+        this.start(q, r, p, o, now);
+        return;
+      }
+    }
+    if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
+  }
+
   /** The route of a unicast head at router r bound for dst (tabulated when the mesh allows). */
   private routeOf(r: number, dst: number): number {
     const table = this.routeTable;
@@ -106,7 +154,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
   }
 
   protected override start(q: number, r: number, p: number, o: number, now: number): void {
-    const w = this.bufWorm[q * this.depthFlits + this.bufHead[q]];
+    const w = this.slotInts[(q * this.depthFlits + this.bufHead[q]) * 4];
     if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o, now);
     else this.startOne(q, r, p, o, now);
   }
@@ -121,8 +169,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
     const ro = r * PORTS + o;
     const buf = this.buf;
     const slot = q * this.depthFlits + this.bufHead[q];
-    const w = this.bufWorm[slot];
-    const seq = this.bufSeq[slot];
+    const w = this.slotInts[slot * 4];
+    const seq = this.slotInts[slot * 4 + 1];
     const tail = seq === this.worms.flits[w] - 1;
     // Output-VC allocation (a head takes the free output VC, a tail releases it: a one-flit
     // worm does both at once and leaves it as it was) and one credit.
@@ -198,8 +246,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
   protected override frontChanged(q: number): void {
     const now = this.currentTime();
     const slot = q * this.depthFlits + this.bufHead[q];
-    const arrive = this.bufArrive[slot];
-    let e = this.bufSeq[slot] === 0 ? arrive + this.st.rcva : arrive;
+    const arrive = this.slotTimes[slot * 2 + 1];
+    let e = this.slotInts[slot * 4 + 1] === 0 ? arrive + this.st.rcva : arrive;
     const last = this.lastPop[q];
     if (last > e) e = last;
     const inFree = this.portTime[q * 4 + 2];

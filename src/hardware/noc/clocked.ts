@@ -385,7 +385,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
     const portReq = this.portReq;
     const portVc = this.portVc;
     const vcReq = this.vcReq;
-    const { count, head, arrive, seq: seqs } = buf;
+    const { count, head, slotInts, slotTimes } = buf;
     const depth = this.depthFlits;
     const rcva = this.st.rcva;
     const lastPop = this.lastPop;
@@ -399,7 +399,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
         const q = base + v;
         if (count[q] === 0) continue;
         const slot = q * depth + head[q];
-        const ready = seqs[slot] === 0 ? arrive[slot] + rcva : arrive[slot];
+        const arrive = slotTimes[slot * 2 + 1];
+        const ready = slotInts[slot * 4 + 1] === 0 ? arrive + rcva : arrive;
         if (ready > c || lastPop[q] >= c) continue;
         this.setupFront(q, r);
         const rem = this.remaining[q];

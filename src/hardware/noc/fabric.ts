@@ -218,7 +218,7 @@ export abstract class Fabric {
   eligibleTime(q: number): number {
     const slot = this.buf.front(q);
     const a =
-      this.buf.seq[slot] === 0 ? this.buf.arrive[slot] + this.st.rcva : this.buf.arrive[slot];
+      this.buf.seq(slot) === 0 ? this.buf.arrive(slot) + this.st.rcva : this.buf.arrive(slot);
     return Math.max(a, this.lastPop[q] + this.gap);
   }
 
@@ -226,7 +226,7 @@ export abstract class Fabric {
   setupFront(q: number, r: number): void {
     if (this.remaining[q] >= 0) return;
     const slot = this.buf.front(q);
-    if (this.buf.seq[slot] === 0) this.route[q] = this.computeRoute(r, this.buf.worm[slot]);
+    if (this.buf.seq(slot) === 0) this.route[q] = this.computeRoute(r, this.buf.worm(slot));
     this.remaining[q] = this.route[q];
   }
 
@@ -294,7 +294,7 @@ export abstract class Fabric {
     }
     if (o !== PORT_LOCAL) this.credits[ov]--;
     const slot = this.buf.front(q);
-    if (this.buf.seq[slot] === this.worms.flits[this.buf.worm[slot]] - 1) this.owner[ov] = -1;
+    if (this.buf.seq(slot) === this.worms.flits[this.buf.worm(slot)] - 1) this.owner[ov] = -1;
     return ov;
   }
 
@@ -314,8 +314,8 @@ export abstract class Fabric {
   ) {
     const buf = this.buf;
     const slot = buf.front(q);
-    const w = buf.worm[slot];
-    const seq = buf.seq[slot];
+    const w = buf.worm(slot);
+    const seq = buf.seq(slot);
     const ov = this.outVc[q * PORTS + o];
     // Read before the flit moves on: a same-cycle delivery may recycle the worm's index.
     const tail = seq === this.worms.flits[w] - 1;

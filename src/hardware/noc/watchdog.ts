@@ -15,7 +15,7 @@ export function blockedBuffersReport(f: Fabric, now: number, limit = 20): string
     const r = Math.floor(q / (PORTS * V));
     const p = Math.floor(q / V) % PORTS;
     const slot = f.buf.front(q);
-    const pk = f.worms.packet[f.buf.worm[slot]];
+    const pk = f.worms.packet[f.buf.worm(slot)];
     const want: string[] = [];
     const rem = f.remaining[q];
     for (let o = 0; o < PORTS; o++) {
@@ -28,7 +28,7 @@ export function blockedBuffersReport(f: Fabric, now: number, limit = 20): string
     }
     lines.push(
       `router ${r} (${r % f.meshWidth},${Math.floor(r / f.meshWidth)}) in ${names[p]} vc ${q % V}: ` +
-        `${f.buf.count[q]}/${f.depthFlits} flits, front packet ${pk?.id} flit ${f.buf.seq[slot]}` +
+        `${f.buf.count[q]}/${f.depthFlits} flits, front packet ${pk?.id} flit ${f.buf.seq(slot)}` +
         (want.length > 0 ? `, waiting for ${want.join(' ')}` : ''),
     );
   }
