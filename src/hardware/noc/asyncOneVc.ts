@@ -35,6 +35,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
   private readonly bufHead = this.buf.head;
   private readonly slotInts = this.buf.slotInts;
   private readonly slotTimes = this.buf.slotTimes;
+  /** Node number step through each link port (N, E, S, W): the neighbour without a lookup. */
+  private readonly step = Int32Array.of(-this.meshWidth, 1, this.meshWidth, -1);
 
   /** The front flit of q (= input port r * 5 + p) may compete from now. */
   protected override becomeEligible(q: number, now: number): void {
@@ -59,8 +61,9 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
       this.credits[ro] += returns.takeDue(ro, now);
     }
-    // canUse: the output VC this worm holds has a credit, or (head) it is free and has one.
-    const usable = this.credits[ro] > 0 && (this.outVc[q * PORTS + o] >= 0 || this.owner[ro] < 0);
+    // canUse: a head needs the output VC free (it holds none yet: its input VC's were released
+    // by the tail before it), a body flit holds it; either needs a credit.
+    const usable = this.credits[ro] > 0 && (!head || this.owner[ro] < 0);
     if (usable) {
       const outFree = this.portTime[ro * 4];
       const inFree = this.portTime[q * 4 + 2];
@@ -69,7 +72,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
       else if (this.portTime[ro * 4 + 1] !== now && this.portTime[q * 4 + 3] !== now) {
         // It goes now: only a multi-flit head's route outlives this call (for its body).
         if (fresh && head && this.worms.flits[w] > 1) this.route[q] = rem;
-        this.startOne(q, r, q - r * PORTS, o, now);
+        this.startOne(q, r, q - r * PORTS, o, now, false);
         return;
       }
     } else if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
@@ -156,16 +159,17 @@ export class OneVcAsyncFabric extends AsyncFabric {
   protected override start(q: number, r: number, p: number, o: number, now: number): void {
     const w = this.slotInts[(q * this.depthFlits + this.bufHead[q]) * 4];
     if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o, now);
-    else this.startOne(q, r, p, o, now);
+    else this.startOne(q, r, p, o, now, true);
   }
 
   /**
    * {@link AsyncFabric.start} for a unicast flit with one VC: input port q of router r (port
    * p) wins output o now; it leaves its FIFO at g = now + sa, the ports are free at g + xb,
    * the flit reaches the next input buffer at g + xb + link (a sink at g + xb), and its credit
-   * is back upstream at g + credit.
+   * is back upstream at g + credit. `waited`: the flit was eligible and requesting before now
+   * (false when it goes the moment it becomes eligible: then it never set its request masks).
    */
-  private startOne(q: number, r: number, p: number, o: number, now: number): void {
+  private startOne(q: number, r: number, p: number, o: number, now: number, waited: boolean): void {
     const ro = r * PORTS + o;
     const buf = this.buf;
     const slot = q * this.depthFlits + this.bufHead[q];
@@ -203,7 +207,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
       s.flitHops++;
       if (seq === 0) s.hops++;
       collector.linkFlits[r * 4 + o]++;
-      const nq = this.nbr[ro] * PORTS + ((o + 2) & 3); // the opposite port downstream
+      const nq = (r + this.step[o]) * PORTS + ((o + 2) & 3); // the opposite port downstream
       if (buf.push(nq, w, seq, free + st.link) === 1) this.frontChanged(nq);
     } else this.at(free, K_EJECT, r, w * SEQ_BITS + seq);
     // The flit leaves the FIFO; its slot's credit goes upstream.
@@ -218,7 +222,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
     const tCredit = g + st.credit; // >= g: delays are non-negative
     if (p === PORT_LOCAL) this.injReturns.push(r, tCredit);
     else {
-      const upOv = this.nbr[q] * PORTS + ((p + 2) & 3);
+      const upOv = (r + this.step[p]) * PORTS + ((p + 2) & 3);
       const n = this.linkReturns.count[upOv];
       this.linkReturns.push(upOv, tCredit);
       if (this.outWant[upOv] !== 0 && n === 0 && this.credits[upOv] === 0) {
@@ -226,20 +230,30 @@ export class OneVcAsyncFabric extends AsyncFabric {
       }
     }
     // afterPop: q no longer requests; its next flit (if any) competes.
-    this.eligible[q] = 0;
-    const old = this.portWant[q];
-    if (old !== 0) {
-      this.portWant[q] = 0;
-      const pBit = 1 << p;
-      for (let m = old; m !== 0; m &= m - 1) {
-        this.outWant[r * PORTS + 31 - Math.clz32(m & -m)] ^= pBit;
+    if (waited) {
+      this.eligible[q] = 0;
+      const old = this.portWant[q];
+      if (old !== 0) {
+        this.portWant[q] = 0;
+        const pBit = 1 << p;
+        for (let m = old; m !== 0; m &= m - 1) {
+          this.outWant[r * PORTS + 31 - Math.clz32(m & -m)] ^= pBit;
+        }
       }
     }
-    if (buf.count[q] > 0) this.frontChanged(q);
-    if (this.remaining[q] > 0) this.updateWant(q);
-    if (p === PORT_LOCAL && this.srcHead[r] < this.srcLen[r]) this.pumpOneVc(r, now);
+    // Only a new front flit (the next in the FIFO, or one the source writes now) can make q
+    // request again.
+    let refilled = buf.count[q] > 0;
+    if (refilled) {
+      this.frontChanged(q);
+      if (this.remaining[q] > 0) this.updateWant(q);
+    }
+    if (p === PORT_LOCAL && this.srcHead[r] < this.srcLen[r]) {
+      this.pumpOneVc(r, now);
+      refilled = true;
+    }
     if (this.outWant[ro] !== 0) this.wakeOut(ro, free);
-    if (this.portWant[q] !== 0) this.wakeIn(q, free);
+    if (refilled && this.portWant[q] !== 0) this.wakeIn(q, free);
   }
 
   /** A new flit is at the front of q: it competes from max(eligibility, input port free). */
