@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AsyncFabric } from '../../../src/hardware/noc/async.js';
 import { OneVcAsyncFabric } from '../../../src/hardware/noc/asyncOneVc.js';
 import { nocSchema } from '../../../src/hardware/noc/params.js';
-import type { RefPacket } from '../../../src/hardware/noc/reference.js';
-import { runDetailed } from './helpers.js';
+import { asyncScenarioRun, asyncScenarios, runDetailed } from './helpers.js';
 
 /**
  * The one-VC fast path of the asynchronous engine (asyncOneVc.ts) must take exactly the
@@ -15,52 +14,19 @@ import { runDetailed } from './helpers.js';
  */
 describe('async NoC: the one-VC fast path equals the general engine', () => {
   it('gives identical deliveries and statistics on random traffic', () => {
-    const half = fc.constantFrom(0, 0.5, 1, 1.5);
     fc.assert(
       fc.property(
-        fc.record({
-          w: fc.integer({ min: 1, max: 5 }),
-          h: fc.integer({ min: 1, max: 4 }),
-          routing: fc.constantFrom('xy', 'yx'),
-          tree: fc.boolean(),
-          depth: fc.integer({ min: 1, max: 4 }),
-          delays: fc.record({ rc: half, va: half, sa: half, xb: half, link: half, credit: half }),
-          raw: fc.array(
-            fc.record({
-              src: fc.nat(),
-              dsts: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-              flits: fc.integer({ min: 1, max: 3 }),
-              at: fc.nat(40),
-            }),
-            { minLength: 1, maxLength: 200, size: 'large' },
-          ),
+        asyncScenarios({
+          maxW: 5,
+          maxH: 4,
+          routings: ['xy', 'yx'],
+          vcs: [1, 1],
+          depth: [1, 4],
+          maxPackets: 200,
+          maxAt: 40,
         }),
         (s) => {
-          const n = s.w * s.h;
-          const d = s.delays;
-          const params = nocSchema.parse({
-            timing: 'async',
-            routing: s.routing,
-            multicast: s.tree ? 'xy-tree' : 'unicast',
-            virtualChannels: 1,
-            bufferDepthFlits: s.depth,
-            async: {
-              routeNs: d.rc,
-              vcAllocNs: d.va,
-              switchAllocNs: d.sa,
-              crossbarNs: d.xb + 0.5,
-              linkNs: d.link + 0.5,
-              creditNs: d.credit,
-            },
-          });
-          const packets: RefPacket[] = s.raw.map((r, id) => ({
-            id,
-            src: r.src % n,
-            dsts: [...new Set(r.dsts.map((x) => x % n))],
-            // Tree multicast of multi-flit worms can deadlock (docs/noc.md): one flit there.
-            flits: s.tree ? 1 : r.flits,
-            cycle: r.at,
-          }));
+          const { params, packets } = asyncScenarioRun(s);
           const fast = runDetailed(s.w, s.h, params, packets, 0.5, { trace: undefined });
           const general = runDetailed(s.w, s.h, params, packets, 0.5, {
             trace: undefined,

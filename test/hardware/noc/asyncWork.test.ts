@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DetailedNoc } from '../../../src/hardware/noc/detailed.js';
 import type { NocPacket } from '../../../src/hardware/noc/network.js';
-import { nocSchema } from '../../../src/hardware/noc/params.js';
 import { Kernel } from '../../../src/kernel/kernel.js';
+import { asyncScenarioRun, asyncScenarios } from './helpers.js';
 
 /**
  * The asynchronous engine keeps port releases and credits as times and queues a wake only when
@@ -14,46 +14,19 @@ import { Kernel } from '../../../src/kernel/kernel.js';
  */
 describe('async NoC: no flit waits for a release that has already happened', () => {
   it('is work-conserving after every network event batch (random delays, VCs, depths, routings, multicast)', () => {
-    const half = fc.constantFrom(0, 0.5, 1, 1.5);
     fc.assert(
       fc.property(
-        fc.record({
-          w: fc.integer({ min: 1, max: 4 }),
-          h: fc.integer({ min: 1, max: 4 }),
-          routing: fc.constantFrom('xy', 'yx', 'west-first'),
-          tree: fc.boolean(),
-          vcs: fc.integer({ min: 1, max: 3 }),
-          depth: fc.integer({ min: 1, max: 3 }),
-          delays: fc.record({ rc: half, va: half, sa: half, xb: half, link: half, credit: half }),
-          raw: fc.array(
-            fc.record({
-              src: fc.nat(),
-              dsts: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
-              flits: fc.integer({ min: 1, max: 3 }),
-              at: fc.nat(30),
-            }),
-            { minLength: 1, maxLength: 250, size: 'large' },
-          ),
+        asyncScenarios({
+          maxW: 4,
+          maxH: 4,
+          routings: ['xy', 'yx', 'west-first'],
+          vcs: [1, 3],
+          depth: [1, 3],
+          maxPackets: 250,
+          maxAt: 30,
         }),
         (s) => {
-          const n = s.w * s.h;
-          const d = s.delays;
-          const tree = s.tree && s.routing !== 'west-first';
-          const params = nocSchema.parse({
-            timing: 'async',
-            routing: s.routing,
-            multicast: tree ? 'xy-tree' : 'unicast',
-            virtualChannels: s.vcs,
-            bufferDepthFlits: s.depth,
-            async: {
-              routeNs: d.rc,
-              vcAllocNs: d.va,
-              switchAllocNs: d.sa,
-              crossbarNs: d.xb + 0.5, // a port is busy for a positive time
-              linkNs: d.link + 0.5,
-              creditNs: d.credit,
-            },
-          });
+          const { params, packets } = asyncScenarioRun(s);
           const noc = new DetailedNoc(s.w, s.h, params);
           const kernel = new Kernel();
           const delivered = new Map<string, number>();
@@ -70,20 +43,18 @@ describe('async NoC: no flit waits for a release that has already happened', () 
             if (missed.length === 0) missed.push(...fabric.missedStarts(k.now));
           };
           const expected: string[] = [];
-          s.raw.forEach((r, id) => {
-            const dsts = [...new Set(r.dsts.map((x) => x % n))];
-            for (const dst of dsts) expected.push(`${id}@${dst}`);
+          for (const p of packets) {
+            for (const dst of p.dsts) expected.push(`${p.id}@${dst}`);
             const packet: NocPacket = {
-              id,
-              srcNode: r.src % n,
-              dstNodes: dsts,
-              // Tree multicast of multi-flit worms can deadlock (docs/noc.md): one flit there.
-              flits: tree ? 1 : r.flits,
+              id: p.id,
+              srcNode: p.src,
+              dstNodes: p.dsts,
+              flits: p.flits,
               kind: 'spike',
               payload: null,
             };
-            kernel.scheduleAt(r.at / 2, -1, { onEvent: () => noc.inject(packet) }, 0);
-          });
+            kernel.scheduleAt(p.cycle / 2, -1, { onEvent: () => noc.inject(packet) }, 0);
+          }
           kernel.run();
           expect(missed).toEqual([]);
           expect([...delivered.keys()].sort()).toEqual(expected.sort());
