@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DetailedNoc } from '../../../src/hardware/noc/detailed.js';
-import type { NocPacket } from '../../../src/hardware/noc/network.js';
 import { Kernel } from '../../../src/kernel/kernel.js';
-import { asyncScenarioRun, asyncScenarios } from './helpers.js';
+import { asyncScenarioRun, asyncScenarios, offerPackets } from './helpers.js';
 
 /**
  * The asynchronous engine keeps port releases and credits as times and queues a wake only when
@@ -43,18 +42,8 @@ describe('async NoC: no flit waits for a release that has already happened', () 
             if (missed.length === 0) missed.push(...fabric.missedStarts(k.now));
           };
           const expected: string[] = [];
-          for (const p of packets) {
-            for (const dst of p.dsts) expected.push(`${p.id}@${dst}`);
-            const packet: NocPacket = {
-              id: p.id,
-              srcNode: p.src,
-              dstNodes: p.dsts,
-              flits: p.flits,
-              kind: 'spike',
-              payload: null,
-            };
-            kernel.scheduleAt(p.cycle / 2, -1, { onEvent: () => noc.inject(packet) }, 0);
-          }
+          for (const p of packets) for (const dst of p.dsts) expected.push(`${p.id}@${dst}`);
+          offerPackets(kernel, noc, packets, 0.5);
           kernel.run();
           expect(missed).toEqual([]);
           expect([...delivered.keys()].sort()).toEqual(expected.sort());

@@ -27,6 +27,18 @@ export function runDetailed(
   const noc = new DetailedNoc(w, h, params, { trace: (e) => trace.push(e), ...options });
   const kernel = new Kernel();
   noc.attach(kernel, (p, node, time) => deliveries.push({ packetId: p.id, node, time }));
+  offerPackets(kernel, noc, packets, timeUnit);
+  kernel.run();
+  return { trace, deliveries, stats: noc.stats(), noc };
+}
+
+/** Schedules the injection of each packet at `cycle x timeUnit` kernel time. */
+export function offerPackets(
+  kernel: Kernel,
+  noc: DetailedNoc,
+  packets: RefPacket[],
+  timeUnit: number,
+): void {
   for (const p of packets) {
     const pkt: NocPacket = {
       id: p.id,
@@ -38,8 +50,6 @@ export function runDetailed(
     };
     kernel.scheduleAt(p.cycle * timeUnit, -1, { onEvent: () => noc.inject(pkt) }, 0);
   }
-  kernel.run();
-  return { trace, deliveries, stats: noc.stats(), noc };
 }
 
 export function sortTrace(t: FlitTraceEvent[]): string[] {
