@@ -1,8 +1,15 @@
 import { AsyncFabric } from './async.js';
+import { xyRoute, yxRoute } from './routing.js';
 
 /** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
 const PORTS = 5;
 const PORT_LOCAL = 4;
+/** Route bits of the ports N, E, S, W, local (`1 << port`, see routing.ts). */
+const BIT_N = 1;
+const BIT_E = 2;
+const BIT_S = 4;
+const BIT_W = 8;
+const BIT_LOCAL = 16;
 const K_EJECT = 1;
 const K_ELIGIBLE = 3;
 /** Flit positions are packed with worm ids into one event argument: worm * 2^16 + seq. */
@@ -25,12 +32,24 @@ const ROUTE_TABLE_MAX_NODES = 1024;
  */
 export class OneVcAsyncFabric extends AsyncFabric {
   /**
-   * Route of every (router, destination) pair, computed on first use (0: not yet; a route has
-   * at least one bit): a byte load instead of a call with two integer divisions. Kept for
-   * meshes up to {@link ROUTE_TABLE_MAX_NODES} nodes (1 MiB); larger ones call the function.
+   * Dimension order of the routing function when it is XY (1) or YX (2): the route is then
+   * decided from node coordinates (two small tables that stay in cache), without a call and its
+   * two integer divisions. Any other (deterministic) function (0) goes through `routeTable`.
+   */
+  private readonly order = this.routeFn === xyRoute ? 1 : this.routeFn === yxRoute ? 2 : 0;
+  private readonly nodeX = Int32Array.from({ length: this.nodes }, (_, i) => i % this.meshWidth);
+  private readonly nodeY = Int32Array.from({ length: this.nodes }, (_, i) =>
+    Math.floor(i / this.meshWidth),
+  );
+  /**
+   * Route of every (router, destination) pair for other routing functions, computed on first use
+   * (0: not yet; a route has at least one bit). Kept for meshes up to
+   * {@link ROUTE_TABLE_MAX_NODES} nodes (1 MiB); larger ones call the function.
    */
   private readonly routeTable =
-    this.nodes <= ROUTE_TABLE_MAX_NODES ? new Uint8Array(this.nodes * this.nodes) : null;
+    this.order === 0 && this.nodes <= ROUTE_TABLE_MAX_NODES
+      ? new Uint8Array(this.nodes * this.nodes)
+      : null;
   /** The input buffers' arrays, one load away (read on every hop). */
   private readonly bufHead = this.buf.head;
   private readonly slotInts = this.buf.slotInts;
@@ -143,8 +162,18 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
   }
 
-  /** The route of a unicast head at router r bound for dst (tabulated when the mesh allows). */
+  /** The route (output bit) of a unicast head at router r bound for dst. */
   private routeOf(r: number, dst: number): number {
+    const order = this.order;
+    if (order !== 0) {
+      const dx = this.nodeX[dst] - this.nodeX[r];
+      const dy = this.nodeY[dst] - this.nodeY[r];
+      // XY corrects x first, YX y first (as xyRoute and yxRoute in routing.ts).
+      if (order === 1 && dx !== 0) return dx > 0 ? BIT_E : BIT_W;
+      if (dy !== 0) return dy > 0 ? BIT_S : BIT_N;
+      if (dx !== 0) return dx > 0 ? BIT_E : BIT_W;
+      return BIT_LOCAL;
+    }
     const table = this.routeTable;
     if (table === null) return this.routeFn(r, dst, this.meshWidth);
     const k = r * this.nodes + dst;
@@ -215,7 +244,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
     buf.pop(q);
     collector.stats.routerFlits[r]++;
     this.lastPop[q] = g;
-    if (tail) {
+    // A tail clears its route and output VC (a one-flit worm that went at once wrote neither).
+    if (tail && (waited || !single)) {
       if (!single) this.outVc[qo] = -1;
       this.route[q] = -1;
     }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AsyncFabric } from '../../../src/hardware/noc/async.js';
 import { OneVcAsyncFabric } from '../../../src/hardware/noc/asyncOneVc.js';
 import { nocSchema } from '../../../src/hardware/noc/params.js';
+import { xyRoute, yxRoute } from '../../../src/hardware/noc/routing.js';
 import { asyncScenarioRun, asyncScenarios, runDetailed } from './helpers.js';
 
 /**
@@ -27,7 +28,12 @@ describe('async NoC: the one-VC fast path equals the general engine', () => {
         }),
         (s) => {
           const { params, packets } = asyncScenarioRun(s);
-          const fast = runDetailed(s.w, s.h, params, packets, 0.5, { trace: undefined });
+          // Half the cases give the fast path the routing function wrapped, so that it routes
+          // through its table rather than from coordinates (which it does for XY and YX).
+          const fn = s.routing === 'xy' ? xyRoute : yxRoute;
+          const routeFn =
+            s.raw.length % 2 === 0 ? (h: number, d: number, w: number) => fn(h, d, w) : undefined;
+          const fast = runDetailed(s.w, s.h, params, packets, 0.5, { trace: undefined, routeFn });
           const general = runDetailed(s.w, s.h, params, packets, 0.5, {
             trace: undefined,
             generalAsync: true,
