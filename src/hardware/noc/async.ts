@@ -137,7 +137,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
    */
   protected scheduleArrive(t: number, q: number, w: number, seq: number): void {
     this.arrive(q, w, seq, t);
-    if (this.buf.count[q] === 1) this.frontChanged(q);
+    if (this.buf.count(q) === 1) this.frontChanged(q);
   }
   protected currentTime(): number {
     return (this.kernel as Kernel).now;
@@ -179,7 +179,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
   protected afterPop(q: number): void {
     this.eligible[q] = 0;
     this.updateWant((q / this.vcs) | 0);
-    if (this.buf.count[q] > 0) this.frontChanged(q);
+    if (this.buf.count(q) > 0) this.frontChanged(q);
   }
 
   /** Counts the link credits of every VC of output `ro` whose return time has come. */
@@ -411,7 +411,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
     for (;;) {
       const q = this.injectOne(r, now);
       if (q < 0) break;
-      if (this.buf.count[q] === 1) this.frontChanged(q);
+      if (this.buf.count(q) === 1) this.frontChanged(q);
     }
     if (next !== Number.POSITIVE_INFINITY && this.srcHead[r] < this.srcLen[r]) {
       this.wakePump(r, next);
@@ -430,7 +430,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
         this.injCredits[r]++;
       }
       if (this.injectOne(r, t) < 0) throw new Error(`injection at node ${r} without a credit`);
-      if (this.buf.count[q] === 1) this.frontChanged(q);
+      if (this.buf.count(q) === 1) this.frontChanged(q);
     }
   }
 

@@ -51,7 +51,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
       ? new Uint8Array(this.nodes * this.nodes)
       : null;
   /** The input buffers' arrays, one load away (read on every hop). */
-  private readonly bufHead = this.buf.head;
+  private readonly bufRing = this.buf.ring;
   private readonly slotInts = this.buf.slotInts;
   private readonly slotTimes = this.buf.slotTimes;
   /** Node number step through each link port (N, E, S, W): the neighbour without a lookup. */
@@ -59,7 +59,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
 
   /** The front flit of q (= input port r * 5 + p) may compete from now. */
   protected override becomeEligible(q: number, now: number): void {
-    const slot = q * this.depthFlits + this.bufHead[q];
+    const slot = q * this.depthFlits + this.bufRing[2 * q];
     const w = this.slotInts[slot * 4];
     const dst = this.worms.dst[w];
     if (dst < 0 || this.trace !== undefined) {
@@ -186,7 +186,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
   }
 
   protected override start(q: number, r: number, p: number, o: number, now: number): void {
-    const w = this.slotInts[(q * this.depthFlits + this.bufHead[q]) * 4];
+    const w = this.slotInts[(q * this.depthFlits + this.bufRing[2 * q]) * 4];
     if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o, now);
     else this.startOne(q, r, p, o, now, true);
   }
@@ -201,7 +201,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
   private startOne(q: number, r: number, p: number, o: number, now: number, waited: boolean): void {
     const ro = r * PORTS + o;
     const buf = this.buf;
-    const slot = q * this.depthFlits + this.bufHead[q];
+    const slot = q * this.depthFlits + this.bufRing[2 * q];
     const w = this.slotInts[slot * 4];
     const seq = this.slotInts[slot * 4 + 1];
     const tail = seq === this.worms.flits[w] - 1;
@@ -273,7 +273,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
     }
     // Only a new front flit (the next in the FIFO, or one the source writes now) can make q
     // request again.
-    let refilled = buf.count[q] > 0;
+    let refilled = buf.count(q) > 0;
     if (refilled) {
       this.frontChanged(q);
       if (this.remaining[q] > 0) this.updateWant(q);
@@ -289,7 +289,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
   /** A new flit is at the front of q: it competes from max(eligibility, input port free). */
   protected override frontChanged(q: number): void {
     const now = this.currentTime();
-    const slot = q * this.depthFlits + this.bufHead[q];
+    const slot = q * this.depthFlits + this.bufRing[2 * q];
     const arrive = this.slotTimes[slot * 2 + 1];
     let e = this.slotInts[slot * 4 + 1] === 0 ? arrive + this.st.rcva : arrive;
     const last = this.lastPop[q];

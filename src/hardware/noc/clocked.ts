@@ -103,7 +103,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
    * new front's eligibility cycle (at once when that is the current cycle).
    */
   private frontChanged(q: number): void {
-    if (this.buf.count[q] === 0) return;
+    if (this.buf.count(q) === 0) return;
     const t = this.eligibleTime(q);
     if (t <= this.lastTick) this.setReady(q);
     else {
@@ -129,7 +129,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
 
   protected override arrive(q: number, w: number, seq: number, now: number): void {
     this.bufferPush(q, w, seq, now);
-    if (this.buf.count[q] === 1) this.frontChanged(q);
+    if (this.buf.count(q) === 1) this.frontChanged(q);
   }
 
   attach(kernel: Kernel): void {
@@ -228,7 +228,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
         return false;
     }
     for (let q = 0; q < this.buf.queues; q++) {
-      if (this.buf.count[q] > 0 && this.eligibleTime(q) > cycle) return false;
+      if (this.buf.count(q) > 0 && this.eligibleTime(q) > cycle) return false;
     }
     return true;
   }
@@ -259,7 +259,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
       const h = this.srcHead[r];
       if (h < this.srcLen[r] && entry[this.srcQueue[r][h]] <= c) {
         const q = this.injectOne(r, c);
-        if (q >= 0 && this.buf.count[q] === 1) this.frontChanged(q);
+        if (q >= 0 && this.buf.count(q) === 1) this.frontChanged(q);
       }
     }
     // VCs whose front flit may compete from this cycle on.
@@ -385,7 +385,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
     const portReq = this.portReq;
     const portVc = this.portVc;
     const vcReq = this.vcReq;
-    const { count, head, slotInts, slotTimes } = buf;
+    const { ring, slotInts, slotTimes } = buf;
     const depth = this.depthFlits;
     const rcva = this.st.rcva;
     const lastPop = this.lastPop;
@@ -397,8 +397,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
       const base = (r * PORTS + p) * V;
       for (let v = 0; v < V; v++) {
         const q = base + v;
-        if (count[q] === 0) continue;
-        const slot = q * depth + head[q];
+        if (ring[2 * q + 1] === 0) continue;
+        const slot = q * depth + ring[2 * q];
         const arrive = slotTimes[slot * 2 + 1];
         const ready = slotInts[slot * 4 + 1] === 0 ? arrive + rcva : arrive;
         if (ready > c || lastPop[q] >= c) continue;

@@ -15,8 +15,8 @@ export class InputBuffers {
    */
   readonly slotInts: Int32Array;
   readonly slotTimes: Float64Array;
-  readonly head: Int32Array;
-  readonly count: Int32Array;
+  /** Ring head (`2 * q`) and occupancy (`2 * q + 1`) of each queue, side by side. */
+  readonly ring: Int32Array;
   /** Flits buffered in all FIFOs. */
   total = 0;
   /** Largest occupancy of any FIFO since the last `resetMax`. */
@@ -29,13 +29,17 @@ export class InputBuffers {
     const memory = new ArrayBuffer(queues * depthFlits * 16);
     this.slotInts = new Int32Array(memory);
     this.slotTimes = new Float64Array(memory);
-    this.head = new Int32Array(queues);
-    this.count = new Int32Array(queues);
+    this.ring = new Int32Array(2 * queues);
+  }
+
+  /** Flits in queue q. */
+  count(q: number): number {
+    return this.ring[2 * q + 1];
   }
 
   /** Slot of the front flit of queue q (q must be non-empty). */
   front(q: number): number {
-    return q * this.depthFlits + this.head[q];
+    return q * this.depthFlits + this.ring[2 * q];
   }
 
   /** Worm (packet table index) of the flit in `slot`. */
@@ -56,15 +60,15 @@ export class InputBuffers {
   /** Appends a flit; returns the new occupancy. */
   push(q: number, worm: number, seq: number, arriveTime: number): number {
     const d = this.depthFlits;
-    const c = this.count[q];
+    const c = this.ring[2 * q + 1];
     if (c >= d) throw new Error(`flow-control violation: flit pushed into full buffer ${q}`);
-    let i = this.head[q] + c;
+    let i = this.ring[2 * q] + c;
     if (i >= d) i -= d;
     const slot = q * d + i;
     this.slotInts[slot * 4] = worm;
     this.slotInts[slot * 4 + 1] = seq;
     this.slotTimes[slot * 2 + 1] = arriveTime;
-    this.count[q] = c + 1;
+    this.ring[2 * q + 1] = c + 1;
     this.total++;
     if (c + 1 > this.maxCount) this.maxCount = c + 1;
     return c + 1;
@@ -72,9 +76,9 @@ export class InputBuffers {
 
   /** Removes the front flit; returns the remaining occupancy. */
   pop(q: number): number {
-    const h = this.head[q] + 1;
-    this.head[q] = h === this.depthFlits ? 0 : h;
+    const h = this.ring[2 * q] + 1;
+    this.ring[2 * q] = h === this.depthFlits ? 0 : h;
     this.total--;
-    return --this.count[q];
+    return --this.ring[2 * q + 1];
   }
 }

@@ -11,7 +11,7 @@ export function blockedBuffersReport(f: Fabric, now: number, limit = 20): string
   const names = ['N', 'E', 'S', 'W', 'local'];
   const V = f.vcs;
   for (let q = 0; q < f.buf.queues && lines.length < limit; q++) {
-    if (f.buf.count[q] === 0) continue;
+    if (f.buf.count(q) === 0) continue;
     const r = Math.floor(q / (PORTS * V));
     const p = Math.floor(q / V) % PORTS;
     const slot = f.buf.front(q);
@@ -28,7 +28,7 @@ export function blockedBuffersReport(f: Fabric, now: number, limit = 20): string
     }
     lines.push(
       `router ${r} (${r % f.meshWidth},${Math.floor(r / f.meshWidth)}) in ${names[p]} vc ${q % V}: ` +
-        `${f.buf.count[q]}/${f.depthFlits} flits, front packet ${pk?.id} flit ${f.buf.seq(slot)}` +
+        `${f.buf.count(q)}/${f.depthFlits} flits, front packet ${pk?.id} flit ${f.buf.seq(slot)}` +
         (want.length > 0 ? `, waiting for ${want.join(' ')}` : ''),
     );
   }
