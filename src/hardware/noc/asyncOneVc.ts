@@ -20,12 +20,11 @@ const ROUTE_TABLE_MAX_NODES = 1024;
 /**
  * The asynchronous engine's fast path for the default router: one virtual channel per port and
  * a deterministic routing function (XY, YX, or one given in the options). It takes exactly the
- * decisions of
- * {@link AsyncFabric}, in the same order, for every unicast worm (a tree-multicast worm, or a
- * run with a flit trace, goes through the general code). With one VC the input VC is the input
- * port (`q = r * 5 + p`) and the output VC is the output port (`ov = r * 5 + o`), a unicast
- * flit wants one output, and its route is a single bit: so route set-up, the request test,
- * switch start, departure, the downstream write and the credit return collapse into two
+ * decisions of {@link AsyncFabric}, in the same order, for every unicast worm (a tree-multicast
+ * worm, or a run with a flit trace, goes through the general code). With one VC the input VC is
+ * the input port (`q = r * 5 + p`) and the output VC is the output port (`ov = r * 5 + o`), a
+ * unicast flit wants one output, and its route is a single bit: so route set-up, the request
+ * test, switch start, departure, the downstream write and the credit return collapse into two
  * methods (and arbitration into a third) without VC loops, mask loops or round-robin VC
  * pointers (they stay at 0 with one VC).
  *
