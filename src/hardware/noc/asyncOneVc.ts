@@ -34,14 +34,11 @@ const ROUTE_TABLE_MAX_NODES = 1024;
 export class OneVcAsyncFabric extends AsyncFabric {
   /**
    * Dimension order of the routing function when it is XY (1) or YX (2): the route is then
-   * decided from node coordinates (two small tables that stay in cache), without a call and its
-   * two integer divisions. Any other (deterministic) function (0) goes through `routeTable`.
+   * decided from node coordinates (`nodeX`, `nodeY`: small tables that stay in cache), without
+   * a call and its two integer divisions. Any other (deterministic) function (0) goes through
+   * `routeTable`.
    */
   private readonly order = this.routeFn === xyRoute ? 1 : this.routeFn === yxRoute ? 2 : 0;
-  private readonly nodeX = Int32Array.from({ length: this.nodes }, (_, i) => i % this.meshWidth);
-  private readonly nodeY = Int32Array.from({ length: this.nodes }, (_, i) =>
-    Math.floor(i / this.meshWidth),
-  );
   /**
    * Route of every (router, destination) pair for other routing functions, computed on first use
    * (0: not yet; a route has at least one bit). Kept for meshes up to
@@ -76,13 +73,10 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (fresh) rem = head ? this.routeOf(r, dst) : this.route[q];
     const o = 31 - Math.clz32(rem);
     const ro = r * PORTS + o;
-    // Credits back by now count (syncOutput with one VC).
+    this.creditsBack(ro, now);
     const returns = this.linkReturns;
-    if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
-      this.credits[ro] += returns.takeDue(ro, now);
-    }
-    // canUse: a head needs the output VC free (it holds none yet: its input VC's were released
-    // by the tail before it), a body flit holds it; either needs a credit.
+    // canUse: a head needs the output VC free (it holds none yet: the previous worm's tail
+    // released what this input VC held), a body flit holds it; either needs a credit.
     const usable = this.credits[ro] > 0 && (!head || this.owner[ro] < 0);
     if (usable) {
       const outFree = this.portTime[ro * 4];
@@ -141,10 +135,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
       }
     }
     if (avail === 0) return;
+    this.creditsBack(ro, now);
     const returns = this.linkReturns;
-    if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
-      this.credits[ro] += returns.takeDue(ro, now);
-    }
     if (this.credits[ro] > 0) {
       const bit = 1 << o;
       const first = this.outPtr[ro];
@@ -161,6 +153,14 @@ export class OneVcAsyncFabric extends AsyncFabric {
       }
     }
     if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
+  }
+
+  /** Counts the credits of output VC ro (= output port) back by now (syncOutput with one VC). */
+  private creditsBack(ro: number, now: number): void {
+    const returns = this.linkReturns;
+    if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
+      this.credits[ro] += returns.takeDue(ro, now);
+    }
   }
 
   /** The route (output bit) of a unicast head at router r bound for dst. */

@@ -69,7 +69,7 @@ export class DetailedNoc implements NetworkOnChip {
   /** Kernel units per engine unit (clockNs when clocked, 1 when async). */
   private readonly unitNs: number;
   private readonly flitTime: number;
-  /** Column and row of every node (hop counts without divisions). */
+  /** Column and row of every node (the fabric's: hop counts without divisions). */
   private readonly nodeX: Int32Array;
   private readonly nodeY: Int32Array;
   /** Zero-load latency (kernel units) of the delivery being reported to the callback. */
@@ -140,9 +140,8 @@ export class DetailedNoc implements NetworkOnChip {
       this.flitTime = st.sa + st.xb > 0 ? st.sa + st.xb : 1;
     }
     this.fabric.trace = options.trace;
-    const n = meshWidth * meshHeight;
-    this.nodeX = Int32Array.from({ length: n }, (_, i) => i % meshWidth);
-    this.nodeY = Int32Array.from({ length: n }, (_, i) => Math.floor(i / meshWidth));
+    this.nodeX = this.fabric.nodeX;
+    this.nodeY = this.fabric.nodeY;
     this.zeroLoad = new ZeroLoadCache(st, D, clocked);
   }
 

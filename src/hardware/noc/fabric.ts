@@ -1,5 +1,5 @@
 import { InputBuffers } from './inputUnit.js';
-import type { NocPacket } from './network.js';
+import { meshCoordinates, type NocPacket } from './network.js';
 import { neighbour, type RoutingFn, treeOutputs } from './routing.js';
 import { NocStatsCollector } from './statsCollector.js';
 import { blockedBuffersReport } from './watchdog.js';
@@ -64,6 +64,9 @@ export abstract class Fabric {
   readonly injPtr: Int32Array;
   /** Neighbour through each port, -1 at the edge: `node * 5 + port`. */
   readonly nbr: Int32Array;
+  /** Column and row of every node. */
+  readonly nodeX: Int32Array;
+  readonly nodeY: Int32Array;
   /**
    * Source queues (unbounded): worms waiting (`srcQueue[r][srcHead[r] .. srcLen[r] - 1]`), the
    * next flit of the front one and its VC. A drained queue is rewound, not truncated, so steady
@@ -110,6 +113,7 @@ export abstract class Fabric {
     this.injCredits = new Int32Array(n * vcs).fill(depthFlits);
     this.injOwner = new Int32Array(n * vcs).fill(-1);
     this.injPtr = new Int32Array(n);
+    ({ nodeX: this.nodeX, nodeY: this.nodeY } = meshCoordinates(n, meshWidth));
     this.nbr = new Int32Array(n * PORTS);
     for (let r = 0; r < n; r++) {
       for (let p = 0; p < PORTS; p++) {

@@ -1,5 +1,11 @@
 import type { EventTarget, Kernel } from '../../kernel/kernel.js';
-import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from './network.js';
+import {
+  type DeliverFn,
+  meshCoordinates,
+  type NetworkOnChip,
+  type NocPacket,
+  type NocStats,
+} from './network.js';
 import { idealHopNs, type NocParams } from './params.js';
 import { getRoutingFunction, lowestPort, neighbour, type RoutingFn, treeLinks } from './routing.js';
 import { NocStatsCollector } from './statsCollector.js';
@@ -90,12 +96,7 @@ export class IdealNoc implements NetworkOnChip, EventTarget {
     const n = meshWidth * meshHeight;
     this.nodes = n;
     this.collector = new NocStatsCollector(n);
-    this.nodeX = new Int32Array(n);
-    this.nodeY = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      this.nodeX[i] = i % meshWidth;
-      this.nodeY[i] = (i - (i % meshWidth)) / meshWidth;
-    }
+    ({ nodeX: this.nodeX, nodeY: this.nodeY } = meshCoordinates(n, meshWidth));
     const tally = n <= PAIR_TALLY_MAX_NODES;
     this.pairFlits = tally ? new Float64Array(n * n) : null;
     this.pairPackets = tally ? new Float64Array(n * n) : null;

@@ -10,8 +10,8 @@
 export class InputBuffers {
   /**
    * The flits, 16 bytes a slot in one buffer seen two ways: Int32 `4 * slot` = worm, + 1 = seq;
-   * Float64 `2 * slot + 1` = arrival time. A flit is one cache line (the flits of a FIFO share
-   * lines), where three parallel arrays would touch three.
+   * Float64 `2 * slot + 1` = arrival time. Reading or writing a flit touches one cache line
+   * (the flits of a FIFO share lines), where three parallel arrays would touch three.
    */
   readonly slotInts: Int32Array;
   readonly slotTimes: Float64Array;
@@ -19,7 +19,7 @@ export class InputBuffers {
   readonly ring: Int32Array;
   /** Flits buffered in all FIFOs. */
   total = 0;
-  /** Largest occupancy of any FIFO since the last `resetMax`. */
+  /** Largest occupancy of any FIFO since it was last set to 0 (the network's stats reset). */
   maxCount = 0;
 
   constructor(
