@@ -5,7 +5,11 @@
  * Conventions used everywhere in ttfsim:
  * - Feature maps are CHW (channel, row, column), flattened row-major as PyTorch does for NCHW.
  * - Conv weights are `[outChannels, inChannels, kernel, kernel]` (PyTorch OIHW), dense weights
- *   `[units, inFeatures]` (PyTorch `nn.Linear`). No biases, no batch norm.
+ *   `[units, inFeatures]` (PyTorch `nn.Linear`). A conv or dense layer may have a per-neuron
+ *   bias (`bias: true`, one value per output channel or unit): in a DFT network it is one more
+ *   input, a spike at the earliest time of the input window (`tau = 1`) with weight `b`, so it
+ *   adds `b` to both `A` and `W` (SPEC section 3). Batch norm never reaches this type: it is
+ *   folded into weights and biases when a model is loaded.
  * - Stage 0 is the input encoding; stage `i` (i >= 1) is the output of `layers[i - 1]`.
  * - Each weighted layer (conv, dense) fires in its own window; pool and flatten take none and
  *   keep the window of the stage before them. The encoding fires in window 0. With `direct`
@@ -33,10 +37,18 @@ export type LayerSpec =
       kernel: number;
       stride: number;
       padding: number;
+      /** Per-output-channel bias (a spike at `tau = 1` of the input window); absent: none. */
+      bias?: boolean;
     }
   | { kind: 'pool'; name: string; size: number; stride: number }
   | { kind: 'flatten'; name: string }
-  | { kind: 'dense'; name: string; units: number };
+  | {
+      kind: 'dense';
+      name: string;
+      units: number;
+      /** Per-unit bias (a spike at `tau = 1` of the input window); absent: none. */
+      bias?: boolean;
+    };
 
 /** How the class is read from the output layer (SPEC section 3). */
 export type Readout = 'first-spike' | 'membrane';
@@ -53,6 +65,16 @@ export interface Network {
   arch: Architecture;
   /** `weights[i]` belongs to `arch.layers[i]`; empty for pool and flatten. */
   weights: Float32Array[];
+  /**
+   * `biases[i]` (one value per output channel or unit) belongs to `arch.layers[i]` when that
+   * layer has `bias: true`, else null. Absent: no layer has a bias.
+   */
+  biases?: (Float32Array | null)[];
+}
+
+/** The bias of layer `i`, or null when it has none. */
+export function layerBias(net: Network, i: number): Float32Array | null {
+  return net.biases?.[i] ?? null;
 }
 
 /** Where one stage sits: its shape and the window its spikes fall in. */
