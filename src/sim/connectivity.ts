@@ -1,6 +1,6 @@
 import type { Mapping } from '../mapping/types.js';
-import { convTargetRange } from '../snn/layers.js';
-import type { Network, StageInfo } from '../snn/network.js';
+import { biasSopCount, convTargetRange } from '../snn/layers.js';
+import { layerBias, type Network, type StageInfo } from '../snn/network.js';
 import { SOP_MAGIC, SOP_ONE } from './core.js';
 
 /**
@@ -81,6 +81,14 @@ export interface SimCore {
   markerDst: Int32Array;
   /** Markers this core waits for before it opens a window (0 for encoding cores). */
   needMarkers: number;
+  /**
+   * `toAcc(b)` per output channel of the core's layer (the whole layer's table, indexed by
+   * channel), or null when the layer has no bias or is not computed on the chip: the bias spike,
+   * a local event of the core when it opens its window (core.ts, {@link coreBias}).
+   */
+  biasAcc: Float64Array | null;
+  /** Bias SOPs of one window: the core's neurons whose bias is not zero. */
+  biasSops: number;
 }
 
 export interface Connectivity {
@@ -238,6 +246,9 @@ export function buildConnectivity(net: Network, all: StageInfo[], mapping: Mappi
   const mapOfCore = new Int32Array(n);
   const cores: SimCore[] = [];
   mapping.stages.forEach((sm, m) => {
+    // The bias of an on-chip weighted layer (a direct encoding's host conv adds its own).
+    const bias = m > 0 ? layerBias(net, sm.stage - 1) : null;
+    const biasAcc = bias === null ? null : accTerms(bias);
     for (const c of sm.cores) {
       mapOfCore[c.id] = m;
       cores[c.id] = {
@@ -254,6 +265,14 @@ export function buildConnectivity(net: Network, all: StageInfo[], mapping: Mappi
         emitNeurons: lists(sm.emitStage)[c.id]!,
         markerDst: new Int32Array(0),
         needMarkers: 0,
+        biasAcc,
+        biasSops:
+          bias === null
+            ? 0
+            : biasSopCount(
+                bias.subarray(c.channelStart, c.channelEnd),
+                (c.rowEnd - c.rowStart) * sm.shape.w,
+              ),
       };
     }
   });

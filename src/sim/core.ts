@@ -148,6 +148,34 @@ export function coreSops(
 }
 
 /**
+ * The bias spikes of a core's neurons (SPEC section 3): each neuron with bias `b` gets one more
+ * input, a spike at `tau = 1` of the input window with weight `b`, i.e. `toAcc(b)` added to both
+ * accumulators (`A = sum w tau + b`, `W = sum w + b`). It is a local event of the core, done when
+ * the core opens its window (before {@link evaluateCore}): no packet, no link. Integer terms, so
+ * when it is added does not change the sums. Returns the bias SOPs (neurons whose bias is not 0).
+ */
+export function coreBias(
+  core: SimCore,
+  st: StageInfo,
+  biasAcc: Float64Array,
+  aAcc: Float64Array,
+  wAcc: Float64Array,
+): number {
+  const { h, w } = st.shape;
+  const band = (core.rowEnd - core.rowStart) * w;
+  for (let ch = core.channelStart; ch < core.channelEnd; ch++) {
+    const b = biasAcc[ch]!;
+    if (b === 0) continue;
+    const from = (ch * h + core.rowStart) * w;
+    for (let i = from; i < from + band; i++) {
+      aAcc[i] += b;
+      wAcc[i] += b;
+    }
+  }
+  return core.biasSops;
+}
+
+/**
  * Evaluates a weighted core's neurons at window open (Eq. 7 in closed form, see neuron.ts):
  * writes `tau` of each, and for the output layer the membrane `V = (A + W)` at the window end.
  * With `spiking` false (membrane readout of the output layer) the neurons do not fire.

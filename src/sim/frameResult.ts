@@ -11,6 +11,10 @@ import type { StageInfo } from '../snn/network.js';
  *   synaptic work its spikes cause (the energy ledger's "per source layer").
  * - `sopsIn` is indexed by the *receiving* weighted stage: SOPs done on its neurons.
  * Both sum to `sops`. Stages that send nothing (pool, flatten, the output) have zeros.
+ *
+ * Bias SOPs (one per neuron with a non-zero bias and frame, SPEC section 3) are in `sops`,
+ * `sopsIn` and `coreSops` like the others, and in `sopsOut` at the layer itself (the bias spike
+ * is the layer's own local event: no packet, no hop); `biasSops` and `biasSopsIn` give them apart.
  */
 export interface SimFrameResult {
   /** Index of the frame in the run's inputs. */
@@ -39,11 +43,16 @@ export interface SimFrameResult {
   sopsIn: number[];
   /** SOPs per core (where they happen: the receiving core), indexed by core id. */
   coreSops: Float64Array;
+  /** Bias SOPs per stage (the layer whose neurons have the biases); included in `sopsIn`. */
+  biasSopsIn: number[];
   /** Spike packets per sending stage (one per spike and destination core, or per spike with multicast). */
   packets: number[];
   /** Links traversed by those packets (XY Manhattan distance; multicast: tree links). */
   hops: number[];
+  /** All SOPs: spike SOPs plus bias SOPs. */
   sops: number;
+  /** Bias SOPs (part of `sops`). */
+  biasSops: number;
   /** Spike packets and their hops (totals over stages). */
   spikePackets: number;
   spikeHops: number;
@@ -82,6 +91,7 @@ export interface SimRunSummary {
     sparsity: number;
     weightedSpikes: number;
     sops: number;
+    biasSops: number;
     spikePackets: number;
     spikeHops: number;
     controlPackets: number;
@@ -116,6 +126,7 @@ export class FrameSlot {
   outputMembrane: Float64Array;
   sopsOut: Float64Array;
   sopsIn: Float64Array;
+  biasSops: Float64Array;
   packets: Float64Array;
   hops: Float64Array;
   coreSops: Float64Array;
@@ -139,6 +150,7 @@ export class FrameSlot {
     this.outputMembrane = new Float64Array(accStages[n - 1] ? all[n - 1]!.size : 0);
     this.sopsOut = new Float64Array(n);
     this.sopsIn = new Float64Array(n);
+    this.biasSops = new Float64Array(n);
     this.packets = new Float64Array(n);
     this.hops = new Float64Array(n);
     this.coreSops = new Float64Array(cores);
@@ -161,6 +173,7 @@ export class FrameSlot {
     for (const a of this.wAcc) a.fill(0);
     this.sopsOut.fill(0);
     this.sopsIn.fill(0);
+    this.biasSops.fill(0);
     this.packets.fill(0);
     this.hops.fill(0);
     this.coreSops.fill(0);
@@ -212,9 +225,11 @@ export function frameResultOf(
     sopsOut: Array.from(slot.sopsOut),
     sopsIn: Array.from(slot.sopsIn),
     coreSops: Float64Array.from(slot.coreSops),
+    biasSopsIn: Array.from(slot.biasSops),
     packets: Array.from(slot.packets),
     hops: Array.from(slot.hops),
     sops: sum(slot.sopsIn),
+    biasSops: sum(slot.biasSops),
     spikePackets: sum(slot.packets),
     spikeHops: sum(slot.hops),
     controlPackets: slot.controlPackets,

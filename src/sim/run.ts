@@ -65,6 +65,7 @@ export function simulateFrames(
     sparsity: 0,
     weightedSpikes: 0,
     sops: 0,
+    biasSops: 0,
     spikePackets: 0,
     spikeHops: 0,
     controlPackets: 0,

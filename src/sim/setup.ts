@@ -5,7 +5,7 @@ import type { NocParams } from '../hardware/noc/params.js';
 import { mapNetwork } from '../mapping/map.js';
 import type { Mapping } from '../mapping/types.js';
 import { type Network, paperNeuronCount, type StageInfo, stages } from '../snn/network.js';
-import { quantizeNetwork } from '../snn/quantize.js';
+import { biasBits, quantizeBias, quantizeNetwork } from '../snn/quantize.js';
 import { buildConnectivity, type Connectivity } from './connectivity.js';
 
 /** Builds a fresh network-on-chip for one run (a network is attached to one kernel only). */
@@ -90,6 +90,22 @@ function directHostMacs(all: StageInfo[], net: Network): number {
   return outS.c * inS.c * valid(outS.h, inS.h) * valid(outS.w, inS.w);
 }
 
+/** Notes on biases clipped to their `biasBits` register by `weightBits` quantization. */
+function biasClipNotes(net: Network, weightBits: number | null): string[] {
+  if (weightBits === null || net.biases === undefined) return [];
+  const notes: string[] = [];
+  net.biases.forEach((b, i) => {
+    if (b === null) return;
+    const { clipped } = quantizeBias(b, net.weights[i]!, weightBits);
+    if (clipped > 0) {
+      notes.push(
+        `layer ${net.arch.layers[i]!.name}: ${clipped} of ${b.length} biases exceed the ${biasBits(weightBits)}-bit bias range on the weights' scale and were clipped`,
+      );
+    }
+  });
+  return notes;
+}
+
 /**
  * Prepares a simulation of `net` on the chip `hw`: quantizes the weights, maps the layers onto
  * cores and mesh positions (`hw.chip`), and builds the connectivity tables.
@@ -120,7 +136,7 @@ export function prepareSimulation(
     windowNs: clockSteps * hw.timing.stepNs,
     weightBits,
     weightsTrained,
-    notes: weightsTrained ? [] : [UNTRAINED_NOTE],
+    notes: [...(weightsTrained ? [] : [UNTRAINED_NOTE]), ...biasClipNotes(net, weightBits)],
     paperNeurons: paperNeuronCount(net.arch),
     outputStage,
     outputWindow: all[outputStage]!.window,

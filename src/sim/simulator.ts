@@ -3,10 +3,11 @@ import type { NetworkOnChip, NocPacket } from '../hardware/noc/network.js';
 import type { EventTarget, Kernel } from '../kernel/kernel.js';
 import { encodeDirect, encodeInput } from '../snn/encoding.js';
 import { convAnalog } from '../snn/layers.js';
+import { layerBias } from '../snn/network.js';
 import { spikeTime } from '../snn/neuron.js';
 import { decide } from '../snn/reference.js';
 import type { LayerLink, SimCore } from './connectivity.js';
-import { coreSops, evaluateCore, poolCore, sopCount } from './core.js';
+import { coreBias, coreSops, evaluateCore, poolCore, sopCount } from './core.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
 import {
   type DeliveryGroup,
@@ -27,8 +28,9 @@ export type { SpikeFn } from './spikeTiming.js';
  *
  * Events (kind, a, b, ref):
  * - INJECT (frame): the host hands a frame to the encoding cores.
- * - OPEN (core, frame): the core opens its window: closed-form evaluation of its neurons (Eq. 7),
- *   pooling in the core, and its spikes queued in emission order.
+ * - OPEN (core, frame): the core opens its window: its pending SOPs and its neurons' bias spikes
+ *   (a local event, no packet), closed-form evaluation of its neurons (Eq. 7), pooling in the
+ *   core, and its spikes queued in emission order.
  * - EMIT (core, -, slot): the core's spikes due now leave as packets to their destination cores;
  *   the next emission time is scheduled (one pending EMIT per core).
  * - END (core, frame): window end: end-of-window markers (control packets) to the next layer.
@@ -242,7 +244,14 @@ export class Simulator implements EventTarget {
       const layer = network.arch.layers[0]!;
       if (layer.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
       slot.tau[0]!.set(input);
-      const analog = convAnalog(input, all[0]!.shape, layer, network.weights[0]!, all[1]!.shape);
+      const analog = convAnalog(
+        input,
+        all[0]!.shape,
+        layer,
+        network.weights[0]!,
+        all[1]!.shape,
+        layerBias(network, 0),
+      );
       slot.tau[1]!.set(encodeDirect(analog, steps));
     }
     this.injected = f + 1;
@@ -264,7 +273,12 @@ export class Simulator implements EventTarget {
     const slot = this.slotOf(f);
     if (core.mapIdx === 0 && t0 < slot.startNs) slot.startNs = t0;
     const timing = this.setup.hw.timing;
-    const openNs = t0 + timing.windowOpenNs + core.neurons * timing.neuronUpdateNs;
+    // The bias SOPs (one per neuron with a non-zero bias) take the core's time like any SOPs.
+    const openNs =
+      t0 +
+      timing.windowOpenNs +
+      core.neurons * timing.neuronUpdateNs +
+      core.biasSops * timing.sopNs;
     this.busyUntil[c] = openNs;
     kernel.scheduleAt(openNs, P_OPEN, this, K_OPEN, c, f);
   }
@@ -292,6 +306,13 @@ export class Simulator implements EventTarget {
           slot.wAcc[ts]!,
         );
         this.pendingLen[key] = 0;
+      }
+      if (core.biasAcc !== null) {
+        const n = coreBias(core, st, core.biasAcc, slot.aAcc[core.stage]!, slot.wAcc[core.stage]!);
+        slot.biasSops[core.stage] += n;
+        slot.sopsIn[core.stage] += n;
+        slot.sopsOut[core.stage] += n;
+        slot.coreSops[c] += n;
       }
       evaluateCore(
         core,

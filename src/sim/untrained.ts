@@ -33,6 +33,7 @@ import { dftTauReal } from '../snn/neuron.js';
  *   not depend on `s`. That is why the shift, not the scale, sets the fraction.)
  * - A `direct` encoding's host-side conv is calibrated the same way (`x = s sum (z + mu) a` fires
  *   when `x > 0`).
+ * A layer whose architecture has a bias gets zero biases (the bias-free layer exactly).
  * The bisection works on real sums; the fixed-point accumulators and the weight quantization
  * the chip applies afterwards move the fraction only slightly (report the achieved one).
  */
@@ -265,8 +266,17 @@ export function untrainedNetwork(arch: Architecture, opts: UntrainedOptions): Un
       firingFraction: taus.length > 0 ? fired / (taus.length * outSt.size) : 0,
     });
   });
+  // Layers whose architecture says bias get zero biases (exactly the bias-free layer).
+  const network: Network = { arch, weights };
+  if (arch.layers.some((l) => (l.kind === 'conv' || l.kind === 'dense') && l.bias === true)) {
+    network.biases = arch.layers.map((l, i) =>
+      (l.kind === 'conv' || l.kind === 'dense') && l.bias === true
+        ? new Float32Array(all[i + 1]!.shape.c)
+        : null,
+    );
+  }
   return {
-    network: { arch, weights },
+    network,
     weightsTrained: false,
     seed,
     targetFiringFraction: target,

@@ -19,6 +19,46 @@ export interface Accumulators {
   wAcc: Float64Array;
 }
 
+/**
+ * A per-neuron bias `b` is one more input: a spike at `tau = 1` (the earliest time of the input
+ * window) with weight `b` (SPEC section 3). It adds `toAcc(b * 1) = toAcc(b)` to `aAcc` and
+ * `toAcc(b)` to `wAcc`, like any other term:
+ *
+ *     A = sum_i w_i tau_i + b      W = sum_i w_i + b
+ *
+ * The terms are integers on the accumulator grid, so it does not matter when they are added.
+ */
+export function biasToAcc(bias: Float32Array | null): Float64Array | null {
+  if (bias === null) return null;
+  const out = new Float64Array(bias.length);
+  for (let c = 0; c < bias.length; c++) out[c] = toAcc(bias[c]!);
+  return out;
+}
+
+/**
+ * Adds the bias spikes of a layer to its accumulators: `biasAcc[c]` (from {@link biasToAcc}) to
+ * `aAcc` and `wAcc` of each of the `plane` neurons of channel `c` (CHW; dense: `plane = 1`).
+ */
+export function addBiasAcc(acc: Accumulators, biasAcc: Float64Array, plane: number): void {
+  const { aAcc, wAcc } = acc;
+  for (let c = 0; c < biasAcc.length; c++) {
+    const b = biasAcc[c]!;
+    if (b === 0) continue;
+    for (let i = c * plane; i < (c + 1) * plane; i++) {
+      aAcc[i] += b;
+      wAcc[i] += b;
+    }
+  }
+}
+
+/** Neurons with a non-zero bias (one bias SOP each): `plane` per channel whose bias is not 0. */
+export function biasSopCount(bias: Float32Array | null, plane: number): number {
+  if (bias === null) return 0;
+  let n = 0;
+  for (let c = 0; c < bias.length; c++) if (bias[c] !== 0) n += plane;
+  return n;
+}
+
 /** Per-weight `w` on the accumulator grid, computed once per layer. */
 export function weightsToAcc(weights: Float32Array): Float64Array {
   const out = new Float64Array(weights.length);
@@ -129,7 +169,8 @@ export function denseAccumulate(
 
 /**
  * Analog convolution on the host (`direct` encoding): plain real-valued sum over the raw input
- * in index order (no fixed point, no spikes). Padding is zero.
+ * in index order (no fixed point, no spikes), plus the channel's bias when there is one
+ * (`x = sum w a + b`). Padding is zero.
  */
 export function convAnalog(
   input: ArrayLike<number>,
@@ -137,6 +178,7 @@ export function convAnalog(
   layer: Conv,
   weights: Float32Array,
   outShape: Shape3,
+  bias: Float32Array | null = null,
 ): Float64Array {
   const { kernel: k, stride, padding } = layer;
   const out = new Float64Array(outShape.c * outShape.h * outShape.w);
@@ -157,7 +199,7 @@ export function convAnalog(
             }
           }
         }
-        out[(oc * outShape.h + oy) * outShape.w + ox] = s;
+        out[(oc * outShape.h + oy) * outShape.w + ox] = bias === null ? s : s + bias[oc]!;
       }
     }
   }

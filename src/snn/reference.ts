@@ -1,6 +1,14 @@
 import { encodeDirect, encodeInput } from './encoding.js';
-import { convAccumulate, convAnalog, denseAccumulate, maxPoolTau, weightsToAcc } from './layers.js';
-import { type Network, paperNeuronCount, type StageInfo, stages } from './network.js';
+import {
+  addBiasAcc,
+  biasToAcc,
+  convAccumulate,
+  convAnalog,
+  denseAccumulate,
+  maxPoolTau,
+  weightsToAcc,
+} from './layers.js';
+import { layerBias, type Network, paperNeuronCount, type StageInfo, stages } from './network.js';
 import { ACC_ONE, neuronTau } from './neuron.js';
 
 /**
@@ -32,11 +40,13 @@ export interface FrameResult {
   sparsity: number;
 }
 
-/** Per-network data computed once: stage table and weights on the accumulator grid. */
+/** Per-network data computed once: stage table, weights and biases on the accumulator grid. */
 export interface PreparedNetwork {
   net: Network;
   stages: StageInfo[];
   wAccs: Float64Array[];
+  /** `toAcc(b)` per output channel of layer `i`, or null without a bias (layers.ts). */
+  bAccs: (Float64Array | null)[];
   neurons: number;
 }
 
@@ -45,6 +55,7 @@ export function prepareNetwork(net: Network): PreparedNetwork {
     net,
     stages: stages(net.arch),
     wAccs: net.weights.map((w) => (w.length > 0 ? weightsToAcc(w) : new Float64Array(0))),
+    bAccs: net.arch.layers.map((_, i) => biasToAcc(layerBias(net, i))),
     neurons: paperNeuronCount(net.arch),
   };
 }
@@ -98,7 +109,7 @@ export function referenceForward(
   input: ArrayLike<number>,
   options: ForwardOptions = {},
 ): FrameResult {
-  const { net, stages: st, wAccs } = prep;
+  const { net, stages: st, wAccs, bAccs } = prep;
   const { arch } = net;
   const steps = options.stepsPerWindow || null;
   const last = st.length - 1;
@@ -113,7 +124,10 @@ export function referenceForward(
     if (layer?.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
     tau.push(Float64Array.from(input));
     tau.push(
-      encodeDirect(convAnalog(input, st[0]!.shape, layer, net.weights[0]!, st[1]!.shape), steps),
+      encodeDirect(
+        convAnalog(input, st[0]!.shape, layer, net.weights[0]!, st[1]!.shape, layerBias(net, 0)),
+        steps,
+      ),
     );
     first = 2;
   }
@@ -133,6 +147,9 @@ export function referenceForward(
         layer.kind === 'conv'
           ? convAccumulate(tin, inShape, layer, net.weights[s - 1]!, wAccs[s - 1]!, outShape)
           : denseAccumulate(tin, layer.units, net.weights[s - 1]!, wAccs[s - 1]!);
+      // The bias spike (tau = 1 of the input window): A = sum w tau + b, W = sum w + b.
+      const bAcc = bAccs[s - 1];
+      if (bAcc) addBiasAcc(acc, bAcc, outShape.h * outShape.w);
       out = new Float64Array(acc.aAcc.length);
       const isOutput = s === last;
       if (isOutput) {

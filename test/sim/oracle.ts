@@ -1,7 +1,7 @@
 import { xyHops } from '../../src/hardware/noc/network.js';
 import type { Mapping } from '../../src/mapping/types.js';
-import type { Architecture, StageInfo } from '../../src/snn/network.js';
-import { stages } from '../../src/snn/network.js';
+import type { Architecture, Network, StageInfo } from '../../src/snn/network.js';
+import { layerBias, stages } from '../../src/snn/network.js';
 
 /**
  * Brute-force traffic of one frame from the reference's tau arrays, independent of the
@@ -10,7 +10,10 @@ import { stages } from '../../src/snn/network.js';
  * the definition of the layer.
  */
 export interface BruteTraffic {
+  /** Spike SOPs plus bias SOPs. */
   sops: number;
+  /** One per on-chip neuron whose bias is not zero (a direct encoding's host conv has none). */
+  biasSops: number;
   /** Unicast: one packet per spike and destination core. */
   packets: number;
   /** Sum of XY Manhattan distances of those packets. */
@@ -44,18 +47,24 @@ function targetsOf(arch: Architecture, all: StageInfo[], t: number): number[][] 
   return out;
 }
 
+/** `net`: the simulated network (its biases count), or an architecture alone (no biases). */
 export function bruteTraffic(
-  arch: Architecture,
+  net: Network | Architecture,
   mapping: Mapping,
   tau: Float64Array[],
 ): BruteTraffic {
+  const arch = 'arch' in net ? net.arch : net;
   const all = stages(arch);
   const first = arch.encoding.kind === 'direct' ? 2 : 1;
   let sops = 0;
+  let biasSops = 0;
   let packets = 0;
   let hops = 0;
   for (let t = first; t < all.length; t++) {
     if (!all[t]!.weighted) continue;
+    const bias = 'arch' in net ? layerBias(net, t - 1) : null;
+    const plane = all[t]!.shape.h * all[t]!.shape.w;
+    for (let c = 0; bias !== null && c < bias.length; c++) if (bias[c] !== 0) biasSops += plane;
     const targets = targetsOf(arch, all, t);
     const srcLookup = mapping.coreOfNeuron[t - 1]!;
     const dstLookup = mapping.coreOfNeuron[t]!;
@@ -71,5 +80,5 @@ export function bruteTraffic(
       }
     }
   }
-  return { sops, packets, hops };
+  return { sops: sops + biasSops, biasSops, packets, hops };
 }

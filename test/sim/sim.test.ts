@@ -37,7 +37,7 @@ function setupWithCores(
   }
 }
 
-const caseArb = networkAndInputArb({ encoding: 'any' }).chain(({ net, input }) =>
+const caseArb = networkAndInputArb({ encoding: 'any', bias: true }).chain(({ net, input }) =>
   fc.record({
     net: fc.constant(net),
     inputs: fc
@@ -54,7 +54,7 @@ const caseArb = networkAndInputArb({ encoding: 'any' }).chain(({ net, input }) =
 );
 
 describe('event-driven simulation equals the dense reference', () => {
-  it('spike times, decision, SOPs, packets and hops, for random networks and mappings', () => {
+  it('spike times, decision, SOPs, packets and hops, for random networks (with and without biases) and mappings', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
         const hw = defaultHardwareConfig();
@@ -62,7 +62,8 @@ describe('event-driven simulation equals the dense reference', () => {
         hw.timing.stepsPerWindow = c.steps;
         hw.noc.multicast = c.multicast;
         const setup = setupWithCores(c.net, hw, c.neuronsPerCore, c.timeMode, c.weightBits);
-        const prep = prepareNetwork(quantizeNetwork(c.net, c.weightBits));
+        const simulated = quantizeNetwork(c.net, c.weightBits);
+        const prep = prepareNetwork(simulated);
         const results: SimFrameResult[] = [];
         const summary = simulateFrames(setup, c.inputs, { maxFramesInFlight: c.inFlight }, (r) =>
           results.push(r),
@@ -82,8 +83,10 @@ describe('event-driven simulation equals the dense reference', () => {
           expect(r.spikes).toEqual(ref.spikes);
           expect(r.outputMembrane).toEqual(ref.outputMembrane);
           expect(r.sparsity).toBe(ref.sparsity);
-          const brute = bruteTraffic(c.net.arch, setup.mapping, ref.tau);
+          const brute = bruteTraffic(simulated, setup.mapping, ref.tau);
           expect(r.sops).toBe(brute.sops);
+          expect(r.biasSops).toBe(brute.biasSops);
+          expect(r.biasSopsIn.reduce((a, b) => a + b, 0)).toBe(brute.biasSops);
           expect(r.sopsOut.reduce((a, b) => a + b, 0)).toBe(brute.sops);
           expect(Array.from(r.coreSops).reduce((a, b) => a + b, 0)).toBe(brute.sops);
           if (c.multicast === 'unicast') {
@@ -129,6 +132,7 @@ describe('with the detailed network-on-chip', () => {
           expect(r.tau).toEqual(a[f]!.tau);
           expect(r.decision).toBe(a[f]!.decision);
           expect(r.sops).toBe(a[f]!.sops);
+          expect(r.biasSops).toBe(a[f]!.biasSops);
           expect(r.spikePackets).toBe(a[f]!.spikePackets);
           expect(r.spikeHops).toBe(a[f]!.spikeHops);
           expect(r.latencySteps).toBe(a[f]!.latencySteps);

@@ -10,6 +10,12 @@ export interface ArbOptions {
   dyadic?: boolean;
   maxLayers?: number;
   encoding?: 'pixel' | 'direct' | 'any';
+  /**
+   * Biases: each conv and dense layer has one with probability 1/2, and the network carries
+   * `biases` (null for the layers without); values include zero and negatives. Default false
+   * (no bias anywhere, and the same draws as before biases existed).
+   */
+  bias?: boolean;
 }
 
 const convArb = (i: number) =>
@@ -24,7 +30,7 @@ const convArb = (i: number) =>
 
 /** An architecture: a few conv/pool layers, then flatten + 1-2 dense layers. */
 export function archArb(opts: ArbOptions = {}): fc.Arbitrary<Architecture> {
-  return fc
+  const base = fc
     .record({
       c: fc.integer({ min: 1, max: 3 }),
       h: fc.integer({ min: 4, max: 9 }),
@@ -74,6 +80,42 @@ export function archArb(opts: ArbOptions = {}): fc.Arbitrary<Architecture> {
         readout: r.readout,
       };
     });
+  return opts.bias ? base.chain(withBiasFlags) : base;
+}
+
+/** The architecture with `bias` drawn for each conv and dense layer. */
+function withBiasFlags(arch: Architecture): fc.Arbitrary<Architecture> {
+  return fc
+    .array(fc.boolean(), { minLength: arch.layers.length, maxLength: arch.layers.length })
+    .map((flags) => ({
+      ...arch,
+      layers: arch.layers.map((l, i) =>
+        (l.kind === 'conv' || l.kind === 'dense') && flags[i] ? { ...l, bias: true } : l,
+      ),
+    }));
+}
+
+/**
+ * Biases for the layers with `bias: true` (null elsewhere): per output channel, 0 a third of the
+ * time, else in [-0.6, 0.8] (multiples of 1/64 when `dyadic`), so some neurons fire on the bias
+ * alone, some start at the window start and some are held silent.
+ */
+export function biasesArb(
+  arch: Architecture,
+  dyadic: boolean,
+): fc.Arbitrary<(Float32Array | null)[]> {
+  const st = stages(arch);
+  const value = dyadic
+    ? fc.integer({ min: -38, max: 51 }).map((k) => k / 64)
+    : fc.double({ min: -0.6, max: 0.8, noNaN: true });
+  const arbs = arch.layers.map((l, i) => {
+    if (!((l.kind === 'conv' || l.kind === 'dense') && l.bias)) return fc.constant(null);
+    const n = st[i + 1]!.shape.c;
+    return fc
+      .array(fc.oneof(fc.constant(0), value, value), { minLength: n, maxLength: n })
+      .map((a) => Float32Array.from(a));
+  });
+  return fc.tuple(...arbs);
 }
 
 /** Weights for an architecture, scaled so that a fair share of neurons fire. */
@@ -112,10 +154,15 @@ export function inputArb(arch: Architecture, dyadic = false): fc.Arbitrary<Float
 export function networkAndInputArb(
   opts: ArbOptions = {},
 ): fc.Arbitrary<{ net: Network; input: Float32Array }> {
+  const dyadic = opts.dyadic ?? false;
   return archArb(opts).chain((arch) =>
     fc.record({
-      net: weightsArb(arch, opts.dyadic ?? false).map((weights) => ({ arch, weights })),
-      input: inputArb(arch, opts.dyadic ?? false),
+      net: opts.bias
+        ? fc
+            .tuple(weightsArb(arch, dyadic), biasesArb(arch, dyadic))
+            .map(([weights, biases]) => ({ arch, weights, biases }))
+        : weightsArb(arch, dyadic).map((weights) => ({ arch, weights })),
+      input: inputArb(arch, dyadic),
     }),
   );
 }
