@@ -10,7 +10,10 @@ import type { EnergyParams } from './config.js';
  *     E = E_SOP x SOPs + E_hop x hops + E_static
  *
  * with `E_static = staticEnergyUjPerFrame` (`staticMode: 'per-frame'`, the paper's form) or
- * `leakagePowerMw x frame latency` (`'leakage'`). Hops of control packets (end-of-window
+ * `leakagePowerMw x frame latency` (`'leakage'`). `SOPs` counts spike SOPs and bias SOPs (one
+ * per neuron with a non-zero bias and frame, SPEC section 3: the bias is an input spike that
+ * updates the neuron's accumulators like any other); the bias part is also given on its own
+ * (`biasSop`, a part of `sop`, not an extra term). Hops of control packets (end-of-window
  * markers) cost `E_hop` too unless `countControlHops` is false.
  *
  * Note: the paper's own Eq. 12 figures do not add up (SPEC section 6): 20 pJ x 71M + 100 pJ x
@@ -37,8 +40,11 @@ export interface EnergyTerm {
 /** Counts of a run of `frames` frames (totals over all frames). */
 export interface EnergyCounts {
   frames: number;
-  /** Per source layer: SOPs done for its spikes and hops of its spike packets. */
-  layers: { stage: number; name: string; sops: number; hops: number }[];
+  /**
+   * Per layer: its SOPs (spike SOPs and bias SOPs; `biasSops` of them are bias SOPs, default 0)
+   * and the hops of its spike packets.
+   */
+  layers: { stage: number; name: string; sops: number; biasSops?: number; hops: number }[];
   /** SOPs by the core where they happen (the destination core), indexed by core id. */
   coreSops?: ArrayLike<number>;
   /** Hops of control packets (end-of-window markers). */
@@ -48,11 +54,16 @@ export interface EnergyCounts {
 }
 
 export interface EnergyFigures {
+  /** All SOPs (spike and bias). */
   sop: EnergyTerm;
+  /** The bias SOPs among them (part of `sop`, not added again). */
+  biasSop: EnergyTerm;
   hop: EnergyTerm;
   controlHop: EnergyTerm;
   static: EnergyTerm;
   sopJ: number;
+  /** Part of `sopJ`. */
+  biasSopJ: number;
   hopJ: number;
   controlHopJ: number;
   staticJ: number;
@@ -71,6 +82,8 @@ export interface EnergyLedger {
     stage: number;
     name: string;
     sop: EnergyTerm;
+    /** Part of `sop`. */
+    biasSop: EnergyTerm;
     hop: EnergyTerm;
     sopJ: number;
     hopJ: number;
@@ -126,6 +139,7 @@ function staticTerm(frames: number, latencyNs: number | undefined, e: EnergyPara
 
 function figures(
   sops: number,
+  biasSops: number,
   hops: number,
   controlHops: number,
   frames: number,
@@ -133,15 +147,18 @@ function figures(
   e: EnergyParams,
 ): EnergyFigures {
   const sop = sopTerm(sops, e);
+  const biasSop = sopTerm(biasSops, e);
   const hop = hopTerm(hops, e.hopEnergyPj);
   const controlHop = hopTerm(controlHops, e.countControlHops ? e.hopEnergyPj : 0);
   const stat = staticTerm(frames, latencyNs, e);
   return {
     sop,
+    biasSop,
     hop,
     controlHop,
     static: stat,
     sopJ: sop.joules,
+    biasSopJ: biasSop.joules,
     hopJ: hop.joules,
     controlHopJ: controlHop.joules,
     staticJ: stat.joules,
@@ -157,16 +174,23 @@ export function energyLedger(counts: EnergyCounts, coefficients: EnergyParams): 
   const frames = counts.frames;
   if (!(frames > 0)) throw new Error('energy ledger: frames must be positive');
   let sops = 0;
+  let biasSops = 0;
   let hops = 0;
   for (const l of counts.layers) {
+    const b = l.biasSops ?? 0;
+    if (!(b >= 0 && b <= l.sops)) {
+      throw new Error(`energy ledger: layer ${l.name} has ${b} bias SOPs of ${l.sops} SOPs`);
+    }
     sops += l.sops;
+    biasSops += b;
     hops += l.hops;
   }
   const controlHops = counts.controlHops ?? 0;
   const latency = counts.frameLatencyNs;
-  const total = figures(sops, hops, controlHops, frames, latency, coefficients);
+  const total = figures(sops, biasSops, hops, controlHops, frames, latency, coefficients);
   const perFrame = figures(
     sops / frames,
+    biasSops / frames,
     hops / frames,
     controlHops / frames,
     1,
@@ -175,11 +199,13 @@ export function energyLedger(counts: EnergyCounts, coefficients: EnergyParams): 
   );
   const layers = counts.layers.map((l) => {
     const sop = sopTerm(l.sops, coefficients);
+    const biasSop = sopTerm(l.biasSops ?? 0, coefficients);
     const hop = hopTerm(l.hops, coefficients.hopEnergyPj);
     return {
       stage: l.stage,
       name: l.name,
       sop,
+      biasSop,
       hop,
       sopJ: sop.joules,
       hopJ: hop.joules,

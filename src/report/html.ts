@@ -72,7 +72,11 @@ function summaryTable(run: RunResult): string {
     ),
     row('sparsity (spikes / neurons)', esc(fmtValue(s.sparsity, 4)), true),
     row('spikes per frame', esc(fmtValue(s.spikes)), true),
-    row('SOPs per frame', esc(fmtValue(s.sops)), true),
+    row(
+      'SOPs per frame',
+      esc(`${fmtValue(s.sops)}${s.biasSops ? ` (of them ${fmtValue(s.biasSops)} bias SOPs)` : ''}`),
+      true,
+    ),
     row('packets per frame', esc(fmtValue(s.packets)), true),
     row('hops per frame', esc(fmtValue(s.hops)), true),
     row(
@@ -127,7 +131,7 @@ function layerTable(run: RunResult): string {
       fmtValue(l.spikes),
       `${fmtValue(l.firingFraction * 100)}%`,
       `${fmtValue(l.inactiveFraction * 100)}%`,
-      fmtValue(l.sops),
+      l.biasSops ? `${fmtValue(l.sops)} (bias ${fmtValue(l.biasSops)})` : fmtValue(l.sops),
       fmtValue(l.packets),
       fmtValue(l.hops),
       energyText(l.energyJ.total),

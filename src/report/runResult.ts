@@ -27,7 +27,10 @@ export interface FrameRecord {
   /** Spikes of weighted layers (the paper's count). */
   spikes: number;
   sparsity: number;
+  /** All SOPs: spike SOPs and bias SOPs. */
   sops: number;
+  /** Bias SOPs (part of `sops`): one per neuron with a non-zero bias. Absent in older files. */
+  biasSops?: number;
   /** Spike packets (control packets are in `controlPackets`). */
   packets: number;
   controlPackets: number;
@@ -54,7 +57,10 @@ export interface LayerRecord {
   firingFraction: number;
   /** Fraction of neurons that never fired, averaged over frames (the paper's Fig. 6). */
   inactiveFraction: number;
+  /** SOPs on this layer's neurons (spike and bias SOPs). */
   sops: number;
+  /** Bias SOPs (part of `sops`). Absent in older files. */
+  biasSops?: number;
   packets: number;
   hops: number;
   energyJ: EnergyJ;
@@ -115,7 +121,10 @@ export interface RunSummary {
   sparsity: number;
   /** Means per frame. */
   spikes: number;
+  /** Spike SOPs plus bias SOPs. */
   sops: number;
+  /** Bias SOPs (part of `sops`). Absent in older files. */
+  biasSops?: number;
   packets: number;
   hops: number;
   latencySteps: number;
@@ -150,7 +159,10 @@ export interface EnergyTermRecord {
 /** The per-frame energy ledger (Eq. 12), every figure with its count and coefficient. */
 export interface EnergyLedgerRecord {
   perFrame: {
+    /** All SOPs (spike and bias). */
     sop: EnergyTermRecord;
+    /** The bias SOPs among them (part of `sop`). Absent in older files. */
+    biasSop?: EnergyTermRecord;
     hop: EnergyTermRecord;
     controlHop: EnergyTermRecord;
     static: EnergyTermRecord;
@@ -161,6 +173,8 @@ export interface EnergyLedgerRecord {
     stage: number;
     name: string;
     sop: EnergyTermRecord;
+    /** Part of `sop`. Absent in older files. */
+    biasSop?: EnergyTermRecord;
     hop: EnergyTermRecord;
     totalJ: number;
   }[];

@@ -25,6 +25,9 @@ import type { EngineFrame } from './engine.js';
  * its frames). When frames run one at a time that is the frame's latency; when they pipeline
  * it does not count the time during which frames overlap twice (the chip leaks once).
  *
+ * SOPs are spike SOPs plus bias SOPs (one per neuron with a non-zero bias and frame, a local
+ * event of the neuron's core); `biasSops` gives the bias part apart everywhere SOPs appear.
+ *
  * Per layer: SOPs belong to the layer whose neurons they update, packets and hops to the layer
  * whose cores send them. Per core: SOPs done by the core. Static energy is a chip-wide figure;
  * for the per-core and per-layer tables it is shared equally among the used cores
@@ -35,13 +38,27 @@ import type { EngineFrame } from './engine.js';
 
 /** Per-frame energy from the frame's counts (a one-frame ledger). */
 export function frameEnergy(
-  counts: { sops: number; hops: number; controlHops: number; latencyNs: number },
+  counts: {
+    sops: number;
+    biasSops?: number;
+    hops: number;
+    controlHops: number;
+    latencyNs: number;
+  },
   config: HardwareConfig,
 ): { energyJ: EnergyJ; ledger: EnergyLedger } {
   const ledger = energyLedger(
     {
       frames: 1,
-      layers: [{ stage: 0, name: 'frame', sops: counts.sops, hops: counts.hops }],
+      layers: [
+        {
+          stage: 0,
+          name: 'frame',
+          sops: counts.sops,
+          biasSops: counts.biasSops ?? 0,
+          hops: counts.hops,
+        },
+      ],
       controlHops: counts.controlHops,
       frameLatencyNs: counts.latencyNs,
     },
@@ -76,6 +93,7 @@ export class RunAccumulator {
   private readonly neurons: number;
   private readonly stageSpikes: Float64Array;
   private readonly stageSops: Float64Array;
+  private readonly stageBiasSops: Float64Array;
   private readonly stagePackets: Float64Array;
   private readonly stageHops: Float64Array;
   private readonly coreSops: Float64Array;
@@ -94,6 +112,7 @@ export class RunAccumulator {
     const n = this.st.length;
     this.stageSpikes = new Float64Array(n);
     this.stageSops = new Float64Array(n);
+    this.stageBiasSops = new Float64Array(n);
     this.stagePackets = new Float64Array(n);
     this.stageHops = new Float64Array(n);
     this.coreSops = new Float64Array(mapping.coresUsed);
@@ -103,11 +122,13 @@ export class RunAccumulator {
     let spikes = 0;
     for (let s = 1; s < this.st.length; s++) if (this.st[s]!.weighted) spikes += f.stageSpikes[s]!;
     const sops = sumOf(f.stageSops);
+    const biasSops = sumOf(f.stageBiasSops);
     const packets = sumOf(f.stagePackets);
     const hops = sumOf(f.stageHops);
     for (let s = 0; s < this.st.length; s++) {
       this.stageSpikes[s]! += f.stageSpikes[s]!;
       this.stageSops[s]! += f.stageSops[s]!;
+      this.stageBiasSops[s]! += f.stageBiasSops[s]!;
       this.stagePackets[s]! += f.stagePackets[s]!;
       this.stageHops[s]! += f.stageHops[s]!;
     }
@@ -122,6 +143,7 @@ export class RunAccumulator {
       spikes,
       sparsity: spikes / this.neurons,
       sops,
+      biasSops,
       packets,
       controlPackets: f.controlPackets,
       hops,
@@ -153,7 +175,13 @@ export class RunAccumulator {
     const chipNsPerFrame = opts.framesPerSecond > 0 ? 1e9 / opts.framesPerSecond : latencyNsMean;
     for (const r of this.frames) {
       r.energyJ = frameEnergy(
-        { sops: r.sops, hops: r.hops, controlHops: r.controlHops ?? 0, latencyNs: chipNsPerFrame },
+        {
+          sops: r.sops,
+          biasSops: r.biasSops ?? 0,
+          hops: r.hops,
+          controlHops: r.controlHops ?? 0,
+          latencyNs: chipNsPerFrame,
+        },
         this.config,
       ).energyJ;
     }
@@ -166,6 +194,7 @@ export class RunAccumulator {
           stage: i,
           name: stageName(s),
           sops: this.stageSops[i]!,
+          biasSops: this.stageBiasSops[i]!,
           hops: this.stageHops[i]!,
         })),
         coreSops: this.coreSops,
@@ -199,6 +228,7 @@ export class RunAccumulator {
         firingFraction: spikes / s.size,
         inactiveFraction: 1 - spikes / s.size,
         sops: mean(this.stageSops[i]!),
+        biasSops: mean(this.stageBiasSops[i]!),
         packets: mean(this.stagePackets[i]!),
         hops: mean(this.stageHops[i]!),
         energyJ: {
@@ -236,6 +266,7 @@ export class RunAccumulator {
       sparsity: mean(sumOf(this.frames.map((r) => r.sparsity))),
       spikes,
       sops: mean(sumOf(this.frames.map((r) => r.sops))),
+      biasSops: mean(sumOf(this.frames.map((r) => r.biasSops ?? 0))),
       packets: mean(sumOf(this.frames.map((r) => r.packets))),
       hops: mean(sumOf(this.frames.map((r) => r.hops))),
       latencySteps,

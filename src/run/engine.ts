@@ -11,7 +11,8 @@ import type { Network } from '../snn/network.js';
  *
  * Attribution (what the energy ledger and the per-layer table use):
  * - `stageSops[s]`: synaptic operations that update neurons of stage `s` (the receiving layer,
- *   where they happen); pool, flatten and the encoding have none.
+ *   where they happen); pool, flatten and the encoding have none. Bias SOPs (one per neuron with
+ *   a non-zero bias) are included, and given on their own in `stageBiasSops[s]`.
  * - `stagePackets[s]`, `stageHops[s]`: spike packets (and their links) leaving the cores of
  *   mapped stage `s` (the sending layer); the stage is the mapped one (a conv stage carries the
  *   packets of the pool hosted on its cores).
@@ -28,6 +29,8 @@ export interface EngineFrame {
   /** Spikes per stage (0 for the raw-image stage of a direct encoding). */
   stageSpikes: number[];
   stageSops: number[];
+  /** Bias SOPs per stage (part of `stageSops`). */
+  stageBiasSops: number[];
   stagePackets: number[];
   stageHops: number[];
   controlPackets: number;

@@ -1,7 +1,7 @@
 import { idealHopNs } from '../hardware/noc/params.js';
 import type { Mapping, StageMapping } from '../mapping/types.js';
-import { convTargetRange } from '../snn/layers.js';
-import { type StageInfo, stages as stageInfos } from '../snn/network.js';
+import { biasSopCount, convTargetRange } from '../snn/layers.js';
+import { layerBias, type StageInfo, stages as stageInfos } from '../snn/network.js';
 import { quantizeNetwork } from '../snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../snn/reference.js';
 import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.js';
@@ -12,6 +12,7 @@ import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.j
  *
  * - a spike of neuron `i` of an emitting stage costs one SOP per target neuron (its fan-out,
  *   SPEC section 5) and one unicast packet per core that holds at least one target;
+ * - a neuron with a non-zero bias costs one bias SOP per frame on its own core, no packet;
  * - a packet from core `a` to core `b` travels `|dx| + |dy|` links (XY routing);
  * - every core of a mapped stage sends one end-of-window marker (a control packet) to every core
  *   of the next mapped stage.
@@ -156,6 +157,20 @@ export const referenceEngine: Engine = (input, onFrame): EngineRunResult => {
       }
     }
   }
+  // Bias SOPs: the same every frame, on the cores of the on-chip weighted stages.
+  const stageBias = new Array<number>(all.length).fill(0);
+  const coreBias = new Float64Array(nCores);
+  for (let i = 1; i < mapping.stages.length; i++) {
+    const sm = mapping.stages[i]!;
+    const bias = layerBias(network, sm.stage - 1);
+    if (bias === null) continue;
+    for (const core of sm.cores) {
+      const plane = (core.rowEnd - core.rowStart) * sm.shape.w;
+      const k = biasSopCount(bias.subarray(core.channelStart, core.channelEnd), plane);
+      coreBias[core.id] = k;
+      stageBias[sm.stage]! += k;
+    }
+  }
   const n = config.timing.stepsPerWindow;
   const stepNs = config.timing.stepNs;
   const outWindow = all[last]!.window;
@@ -170,7 +185,8 @@ export const referenceEngine: Engine = (input, onFrame): EngineRunResult => {
     const stageSops = new Array<number>(all.length).fill(0);
     const stagePackets = new Array<number>(all.length).fill(0);
     const stageHops = new Array<number>(all.length).fill(0);
-    const coreSops = new Float64Array(nCores);
+    const coreSops = Float64Array.from(coreBias);
+    for (let s = 0; s < all.length; s++) stageSops[s] = stageBias[s]!;
     for (const fo of fan) {
       const tau = r.tau[fo.emitStage]!;
       const sender = mapping.stages[fo.from]!.stage;
@@ -191,7 +207,7 @@ export const referenceEngine: Engine = (input, onFrame): EngineRunResult => {
           addPair(src, d, 1);
         }
       }
-      stageSops[fo.toStage] = sops;
+      stageSops[fo.toStage]! += sops;
       stagePackets[sender] = packets;
       stageHops[sender] = hops;
       spikePacketsTotal += packets;
@@ -211,6 +227,7 @@ export const referenceEngine: Engine = (input, onFrame): EngineRunResult => {
       tau: r.tau,
       stageSpikes: r.spikes,
       stageSops,
+      stageBiasSops: stageBias,
       stagePackets,
       stageHops,
       controlPackets,

@@ -71,6 +71,7 @@ export const FRAME_COLUMNS = [
   'spikes',
   'sparsity',
   'sops',
+  'biasSops',
   'packets',
   'controlPackets',
   'hops',
@@ -96,6 +97,7 @@ export function framesCsv(frames: readonly FrameRecord[]): string {
         f.spikes,
         f.sparsity,
         f.sops,
+        f.biasSops ?? 0,
         f.packets,
         f.controlPackets,
         f.hops,
@@ -117,7 +119,7 @@ export function framesCsv(frames: readonly FrameRecord[]): string {
 /** layers.csv: the per-layer table (means per frame). */
 export function layersCsv(layers: readonly LayerRecord[]): string {
   const rows = [
-    'stage,name,kind,window,neurons,cores,spikes,firingFraction,sops,packets,hops,energySopJ,energyHopJ,energyTotalJ',
+    'stage,name,kind,window,neurons,cores,spikes,firingFraction,sops,biasSops,packets,hops,energySopJ,energyHopJ,energyTotalJ',
   ];
   for (const l of layers) {
     rows.push(
@@ -131,6 +133,7 @@ export function layersCsv(layers: readonly LayerRecord[]): string {
         l.spikes,
         l.firingFraction,
         l.sops,
+        l.biasSops ?? 0,
         l.packets,
         l.hops,
         l.energyJ.sop,

@@ -194,6 +194,7 @@ export const simEngine: Engine = (input, onFrame) => {
         tau: r.tau,
         stageSpikes: r.spikes,
         stageSops: r.sopsIn,
+        stageBiasSops: r.biasSopsIn,
         stagePackets: r.packets,
         stageHops: r.hops,
         controlPackets: r.controlPackets,

@@ -144,6 +144,7 @@ function buildResult(
   const energy: EnergyLedgerRecord = {
     perFrame: {
       sop: term(ledger.perFrame.sop),
+      biasSop: term(ledger.perFrame.biasSop),
       hop: term(ledger.perFrame.hop),
       controlHop: term(ledger.perFrame.controlHop),
       static: term(ledger.perFrame.static),
@@ -153,6 +154,7 @@ function buildResult(
       stage: l.stage,
       name: l.name,
       sop: perFrame(l.sop, frames),
+      biasSop: perFrame(l.biasSop, frames),
       hop: perFrame(l.hop, frames),
       totalJ: l.totalJ / frames,
     })),

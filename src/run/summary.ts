@@ -95,7 +95,10 @@ export function formatSummary(r: RunResult, outDir: string | null = null): strin
       `${s.sparsity.toFixed(4)} (${count(s.spikes)} spikes / ${grouped(r.model.neurons)} neurons per frame)`,
     ],
     ['spikes', `${count(s.spikes)} per frame (weighted layers)`],
-    ['SOPs', `${count(s.sops)} per frame`],
+    [
+      'SOPs',
+      `${count(s.sops)} per frame${s.biasSops ? ` (${count(s.biasSops)} of them bias SOPs, no packets)` : ''}`,
+    ],
     [
       'packets',
       `${count(s.packets)} spike + ${count(s.controlPackets ?? 0)} control per frame (${r.noc.kind === 'ideal' ? 'ideal' : `detailed ${r.noc.timing}`} NoC)`,
@@ -117,6 +120,12 @@ export function formatSummary(r: RunResult, outDir: string | null = null): strin
       '  SOP',
       `${joules(pf.sop.joules)} = ${count(pf.sop.count)} SOPs x ${pf.sop.coefficient} pJ`,
     ]);
+    if (pf.biasSop !== undefined && pf.biasSop.count > 0) {
+      rows.push([
+        '    of which bias',
+        `${joules(pf.biasSop.joules)} = ${count(pf.biasSop.count)} bias SOPs x ${pf.biasSop.coefficient} pJ`,
+      ]);
+    }
     rows.push([
       '  hop',
       `${joules(pf.hop.joules)} = ${count(pf.hop.count)} hops x ${pf.hop.coefficient} pJ`,

@@ -11,7 +11,16 @@ describe('energy ledger (Eq. 12)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 1000 }),
-        fc.array(fc.record({ sops: count, hops: count }), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc
+            .record({ sops: count, hops: count, biasShare: fc.double({ min: 0, max: 1 }) })
+            .map(({ sops, hops, biasShare }) => ({
+              sops,
+              hops,
+              biasSops: Math.floor(sops * biasShare),
+            })),
+          { minLength: 1, maxLength: 6 },
+        ),
         fc.array(count, { maxLength: 8 }),
         count,
         fc.double({ min: 0, max: 1000, noNaN: true }),
@@ -30,6 +39,7 @@ describe('energy ledger (Eq. 12)', () => {
           const ledger = energyLedger({ frames, layers, coreSops, controlHops }, e);
           const sops = layers.reduce((s, l) => s + l.sops, 0);
           const hops = layers.reduce((s, l) => s + l.hops, 0);
+          const biasSops = layers.reduce((s, l) => s + l.biasSops, 0);
           const close = (a: number, b: number) =>
             expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b)));
           close(ledger.total.sopJ, sops * sopPj * 1e-12);
@@ -44,11 +54,18 @@ describe('energy ledger (Eq. 12)', () => {
           close(ledger.perFrame.staticJ, staticUj * 1e-6);
           close(ledger.perFrame.totalJ * frames, ledger.total.totalJ);
           expect(ledger.total.sop.count).toBe(sops);
+          // Bias SOPs: their own count x the SOP coefficient, a part of the SOP term.
+          expect(ledger.total.biasSop.count).toBe(biasSops);
+          expect(ledger.total.biasSop.coefficient).toBe(sopPj);
+          close(ledger.total.biasSopJ, biasSops * sopPj * 1e-12);
+          close(ledger.perFrame.biasSopJ, (biasSops / frames) * sopPj * 1e-12);
           expect(ledger.total.sop.coefficient).toBe(sopPj);
           expect(ledger.total.hop.count).toBe(hops);
           layers.forEach((l, i) => {
             const row = ledger.layers[i]!;
             expect(row.sop.count).toBe(l.sops);
+            expect(row.biasSop.count).toBe(l.biasSops);
+            close(row.biasSop.joules, l.biasSops * sopPj * 1e-12);
             close(row.sopJ, l.sops * sopPj * 1e-12);
             close(row.hopJ, l.hops * hopPj * 1e-12);
           });

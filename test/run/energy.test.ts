@@ -32,6 +32,8 @@ function frame(
   counts: {
     spikes: number[];
     sops: number[];
+    /** Bias SOPs per stage (part of `sops`); default none. */
+    biasSops?: number[];
     packets: number[];
     hops: number[];
     coreSops: number[];
@@ -50,6 +52,7 @@ function frame(
     tau: st.map((s) => new Float64Array(s.size)),
     stageSpikes: counts.spikes,
     stageSops: counts.sops,
+    stageBiasSops: counts.biasSops ?? counts.sops.map(() => 0),
     stagePackets: counts.packets,
     stageHops: counts.hops,
     controlPackets: counts.controlPackets,
@@ -69,6 +72,11 @@ describe('energy through the run aggregation (Eq. 12)', () => {
   const arbFrame = fc.record({
     spikes: fc.array(count, { minLength: nStages, maxLength: nStages }),
     sops: fc.array(count, { minLength: nStages, maxLength: nStages }),
+    /** The bias share of each stage's SOPs. */
+    biasShare: fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })), {
+      minLength: nStages,
+      maxLength: nStages,
+    }),
     packets: fc.array(count, { minLength: nStages, maxLength: nStages }),
     hops: fc.array(count, { minLength: nStages, maxLength: nStages }),
     coreSops: fc.array(count, { minLength: mapping.coresUsed, maxLength: mapping.coresUsed }),
@@ -95,7 +103,10 @@ describe('energy through the run aggregation (Eq. 12)', () => {
         (frames, energy, fps) => {
           const config: HardwareConfig = { ...defaultHardwareConfig(), energy };
           const acc = new RunAccumulator(tinyArch, mapping, config, paperNeuronCount(tinyArch));
-          const records = frames.map((c, i) => acc.add(frame(tinyArch, mapping.coresUsed, c, i)));
+          const bias = frames.map((c) => c.sops.map((k, s) => Math.floor(k * c.biasShare[s]!)));
+          const records = frames.map((c, i) =>
+            acc.add(frame(tinyArch, mapping.coresUsed, { ...c, biasSops: bias[i]! }, i)),
+          );
           const { summary, layers, cores, ledger } = acc.finish({
             framesPerSecond: fps,
             trained: true,
@@ -110,6 +121,7 @@ describe('energy through the run aggregation (Eq. 12)', () => {
             const sops = sum(c.sops);
             const hops = sum(c.hops);
             expect(r.sops).toBe(sops);
+            expect(r.biasSops).toBe(sum(bias[i]!));
             expect(r.hops).toBe(hops);
             expect(r.packets).toBe(sum(c.packets));
             close(r.energyJ.sop, sops * sopJ);
@@ -150,6 +162,20 @@ describe('energy through the run aggregation (Eq. 12)', () => {
             1e-12,
           );
           expect(ledger.perFrame.sop.coefficient).toBe(energy.sopEnergyPj);
+          // Bias SOPs: count x coefficient, a part of the SOP term (not added again).
+          const biasMean = sum(bias.map(sum)) / frames.length;
+          close(ledger.perFrame.biasSop.count, biasMean, 1e-12);
+          close(ledger.perFrame.biasSop.joules, biasMean * sopJ, 1e-9);
+          expect(ledger.perFrame.biasSop.coefficient).toBe(energy.sopEnergyPj);
+          close(summary.biasSops ?? Number.NaN, biasMean, 1e-12);
+          close(
+            ledger.perFrame.totalJ,
+            ledger.perFrame.sopJ +
+              ledger.perFrame.hopJ +
+              ledger.perFrame.controlHopJ +
+              ledger.perFrame.staticJ,
+            1e-12,
+          );
           close(
             ledger.perFrame.hop.count,
             mean((r) => r.hops),
@@ -164,6 +190,8 @@ describe('energy through the run aggregation (Eq. 12)', () => {
           );
           layers.forEach((l, s) => {
             close(l.energyJ.sop, (sum(frames.map((c) => c.sops[s]!)) / n) * sopJ, 1e-9);
+            close(l.biasSops ?? Number.NaN, sum(bias.map((b) => b[s]!)) / n, 1e-12);
+            close(ledger.layers[s]!.biasSop.joules, sum(bias.map((b) => b[s]!)) * sopJ, 1e-9);
             close(l.energyJ.hop, (sum(frames.map((c) => c.hops[s]!)) / n) * hopJ, 1e-9);
           });
           cores.forEach((core, c) => {
