@@ -1,3 +1,4 @@
+import { biasSram } from './bias.js';
 import type { CoreAssignment, Mapping } from './types.js';
 
 function pad(s: string, n: number): string {
@@ -23,10 +24,12 @@ function stageGlyph(i: number): string {
 
 /**
  * A terminal view: one line per mapped stage (cores, neurons per core, channel groups x row
- * bands, hosted pool/flatten stages, where on the mesh), a summary, and for meshes up to 64
- * wide a picture with one glyph per node: the mapped stage's row number, `.` for a free node.
+ * bands, hosted pool/flatten stages, where on the mesh), a summary, the biases the cores store
+ * and their SRAM bits for `weightBits` (default 4, the chip default; null: float), and for
+ * meshes up to 64 wide a picture with one glyph per node: the mapped stage's row number, `.` for
+ * a free node.
  */
-export function formatMapping(m: Mapping): string {
+export function formatMapping(m: Mapping, weightBits: number | null = 4): string {
   const lines: string[] = [];
   lines.push(
     `${m.model}: ${m.coresUsed} cores on a ${m.meshWidth}x${m.meshHeight} mesh (${m.meshWidth * m.meshHeight} nodes), ${m.neurons} neurons, utilization ${(100 * m.utilization).toFixed(1)}% of ${m.neuronsPerCore} neurons/core, placement ${m.placement}`,
@@ -55,6 +58,16 @@ export function formatMapping(m: Mapping): string {
     );
   });
   lines.push('  (* the input encoding: where input spikes start)');
+  if (m.biasParams > 0) {
+    const sram = biasSram(m, weightBits);
+    const per = m.stages
+      .filter((s) => s.biasParams > 0)
+      .map((s) => `${s.name} ${s.biasParams}`)
+      .join(', ');
+    lines.push(
+      `  biases: ${m.biasParams} stored (${per}), ${sram.bitsPerBias} bits each (${weightBits === null ? 'float weights' : `${weightBits}-bit weights`}): ${sram.totalBits} SRAM bits, at most ${sram.maxCoreBits} per core`,
+    );
+  }
   if (m.meshWidth <= 64) {
     const glyphOfCore = new Map<number, string>();
     m.stages.forEach((s, i) => {
@@ -83,6 +96,7 @@ export function mappingToJson(m: Mapping): Record<string, unknown> {
     placement: m.placement,
     coresUsed: m.coresUsed,
     neurons: m.neurons,
+    biasParams: m.biasParams,
     utilization: m.utilization,
     stages: m.stages.map((s) => ({
       stage: s.stage,
@@ -96,6 +110,7 @@ export function mappingToJson(m: Mapping): Record<string, unknown> {
       rowAlign: s.rowAlign,
       hosted: s.hosted,
       emitStage: s.emitStage,
+      biasParams: s.biasParams,
       cores: s.cores.map((c) => ({
         id: c.id,
         node: c.node,
@@ -104,6 +119,7 @@ export function mappingToJson(m: Mapping): Record<string, unknown> {
         channels: [c.channelStart, c.channelEnd],
         rows: [c.rowStart, c.rowEnd],
         neurons: c.neurons,
+        biasParams: c.biasParams,
       })),
     })),
   };

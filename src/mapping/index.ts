@@ -1,3 +1,4 @@
+export { type BiasSram, biasSram } from './bias.js';
 export { formatMapping, mappingToJson } from './format.js';
 export { type MappingChip, mapNetwork, meshSize } from './map.js';
 export { balancedSplit, encodingStage, partitionNetwork, partitionStage } from './partition.js';

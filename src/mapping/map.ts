@@ -79,6 +79,7 @@ export function mapNetwork(
     coreOfNode,
     coresUsed,
     neurons,
+    biasParams: part.cores.reduce((n, c) => n + c.biasParams, 0),
     utilization: coresUsed === 0 ? 0 : neurons / (coresUsed * chip.neuronsPerCore),
   };
 }

@@ -66,6 +66,8 @@ export function partitionStage(
   align: number,
   overlapping: boolean,
   firstId: number,
+  /** Whether the stage's neurons have biases (the core stores one per channel it holds). */
+  bias = false,
 ): { cores: CoreAssignment[]; channelsPerCore: number; bands: number } {
   const { c, h, w } = st.shape;
   const plane = h * w;
@@ -107,6 +109,7 @@ export function partitionStage(
         rowStart: r0,
         rowEnd: r1,
         neurons: (c1 - c0) * (r1 - r0) * w,
+        biasParams: bias ? c1 - c0 : 0,
       });
     }
   }
@@ -174,7 +177,10 @@ export function partitionNetwork(
     if (isMappedStage(st, enc)) {
       const name = st.stage === enc && enc === 0 ? 'encoding' : st.layer!.name;
       const { align, overlapping, hosted } = poolRowAlign(all, st.stage, enc);
-      const part = partitionStage(st, name, neuronsPerCore, align, overlapping, cores.length);
+      const layer = st.layer;
+      const bias =
+        st.stage !== enc && (layer?.kind === 'conv' || layer?.kind === 'dense') && !!layer.bias;
+      const part = partitionStage(st, name, neuronsPerCore, align, overlapping, cores.length, bias);
       cores.push(...part.cores);
       hostOf[st.stage] = stagesOut.length;
       coreOfNeuron[st.stage] = fillLookup(st, part.cores);
@@ -191,6 +197,7 @@ export function partitionNetwork(
         rowAlign: align,
         hosted,
         emitStage: hosted.length > 0 ? hosted[hosted.length - 1]! : st.stage,
+        biasParams: part.cores.reduce((n, c) => n + c.biasParams, 0),
       });
     } else if (st.stage > enc) {
       // A pool or flatten stage: it lives on the cores of the stage it pools/flattens.

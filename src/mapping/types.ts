@@ -19,6 +19,13 @@ export interface CoreAssignment {
   rowEnd: number;
   /** `(channelEnd - channelStart) * (rowEnd - rowStart) * width`. */
   neurons: number;
+  /**
+   * Bias values the core stores (SRAM): one per output channel it holds when its layer has a
+   * bias (`channelEnd - channelStart`; a channel split into row bands stores its bias in every
+   * band's core), else 0. The encoding has none, a `direct` encoding's host conv included. Bits:
+   * `biasSram` (bias.ts).
+   */
+  biasParams: number;
 }
 
 /** A stage that occupies cores: the input encoding or a conv/dense layer. */
@@ -41,6 +48,8 @@ export interface StageMapping {
   rowAlign: number;
   /** Pool and flatten stages that follow this stage and live on its cores. */
   hosted: number[];
+  /** Bias values stored by the stage's cores (sum of their `biasParams`). */
+  biasParams: number;
   /** The stage whose spikes leave these cores: the last hosted stage, or this stage. */
   emitStage: number;
 }
@@ -75,6 +84,8 @@ export interface Mapping {
   coresUsed: number;
   /** Neurons held by cores. */
   neurons: number;
+  /** Bias values stored by all cores (sum of their `biasParams`). */
+  biasParams: number;
   /** `neurons / (coresUsed * neuronsPerCore)`. */
   utilization: number;
 }

@@ -234,7 +234,19 @@ export interface RunResult {
     meshHeight: number;
     coresUsed: number;
     utilization: number;
-    stages: { stage: number; name: string; cores: number; window: number }[];
+    stages: {
+      stage: number;
+      name: string;
+      cores: number;
+      window: number;
+      /** Bias values its cores store (absent: none). */
+      biasParams?: number;
+    }[];
+    /** Biases stored by all cores, bits of one, and their SRAM bits (absent: no biases). */
+    biasParams?: number;
+    biasBits?: number;
+    biasSramBits?: number;
+    biasSramBitsMaxPerCore?: number;
   };
   /** Wall-clock figures: the only part that differs between identical runs. */
   wall: { seconds: number; framesPerSecond: number };

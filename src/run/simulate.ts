@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { THEORETICAL_ARCHITECTURES, theoreticalEnergy } from '../hardware/energy.js';
+import { biasSram } from '../mapping/bias.js';
+import type { Mapping } from '../mapping/types.js';
 import type {
   EnergyLedgerRecord,
   EnergyTermRecord,
@@ -126,6 +128,17 @@ function nocRecord(n: EngineNoc, frames: number): NocRecord {
   };
 }
 
+/** The biases the cores store and their SRAM bits (docs/mapping.md), for run.json. */
+function biasRecord(m: Mapping, weightBits: number | null) {
+  const sram = biasSram(m, weightBits);
+  return {
+    biasParams: m.biasParams,
+    biasBits: sram.bitsPerBias,
+    biasSramBits: sram.totalBits,
+    biasSramBitsMaxPerCore: sram.maxCoreBits,
+  };
+}
+
 function buildResult(
   r: ResolvedRun,
   acc: RunAccumulator,
@@ -217,7 +230,9 @@ function buildResult(
         name: s.name,
         cores: s.cores.length,
         window: s.window,
+        ...(s.biasParams > 0 ? { biasParams: s.biasParams } : {}),
       })),
+      ...(m.biasParams > 0 ? biasRecord(m, r.weightBits) : {}),
     },
     wall: { seconds, framesPerSecond: seconds > 0 ? frames / seconds : 0 },
   };

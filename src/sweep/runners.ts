@@ -4,7 +4,8 @@
  * - `simulate` (default): the event-driven simulator, `runSimulation` of `src/run/simulate.ts`;
  *   the point's result is the full `RunResult` that `ttfsim simulate` computes.
  * - `estimate`: a static estimate from the real model and mapping, no spikes simulated: every
- *   neuron of every weighted layer spikes exactly once per frame (the TTFS upper bound), packets
+ *   neuron of every weighted layer spikes exactly once per frame (the TTFS upper bound), every
+ *   neuron of a layer with a bias takes one bias SOP (as if no bias were zero), packets
  *   and hops from the mapping's unicast core-to-core traffic with XY hop counts, energy by Eq. 12
  *   with the point's coefficients, latency = windows x steps per window x step time. Accuracy is
  *   null. It ignores multicast and congestion (see the notes it records).
@@ -53,6 +54,7 @@ export async function estimatePoint(point: SweepPoint): Promise<PointResult> {
   const st = stages(arch);
   let spikes = 0;
   let sops = 0;
+  let biasSops = 0;
   for (let i = 1; i < st.length; i++) {
     const s = st[i]!;
     if (!s.weighted) continue;
@@ -62,7 +64,13 @@ export async function estimatePoint(point: SweepPoint): Promise<PointResult> {
     const layer = s.layer!;
     const weights = weightCount(layer, st[i - 1]!.shape);
     sops += layer.kind === 'conv' ? (weights / layer.outChannels) * s.size : weights;
+    // Bias SOPs on the chip (a direct encoding's host conv adds its bias on the host).
+    const host = i === 1 && arch.encoding.kind === 'direct';
+    if ((layer.kind === 'conv' || layer.kind === 'dense') && layer.bias && !host) {
+      biasSops += s.size;
+    }
   }
+  sops += biasSops;
   // 'exact' time still counts latency in the config's steps (as simulate does).
   const sw = point.options.stepsPerWindow;
   const stepsPerWindow = typeof sw === 'number' ? sw : hw.timing.stepsPerWindow;
@@ -75,6 +83,7 @@ export async function estimatePoint(point: SweepPoint): Promise<PointResult> {
     sparsity: 0,
     spikes,
     sops,
+    biasSops,
     packets,
     hops,
     latencySteps,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { placementNames } from '../../src/hardware/config.js';
-import { mapNetwork } from '../../src/mapping/index.js';
+import { biasSram, mapNetwork } from '../../src/mapping/index.js';
 import type { Mapping } from '../../src/mapping/types.js';
 import { type Architecture, type LayerSpec, stages } from '../../src/snn/network.js';
 import { UserError } from '../../src/util/errors.js';
@@ -40,7 +40,12 @@ const archArb: fc.Arbitrary<Architecture> = fc
     layers: fc.array(layerArb, { minLength: 1, maxLength: 6 }),
   })
   .map(({ c, h, w, direct, layers }) => {
-    const named = layers.map((l, i) => ({ ...l, name: `${l.kind}${i}` }));
+    // Every other weighted layer has a bias (no extra draw: the generated cases stay the same).
+    const named = layers.map((l, i) => ({
+      ...l,
+      name: `${l.kind}${i}`,
+      ...((l.kind === 'conv' || l.kind === 'dense') && i % 2 === 0 ? { bias: true } : {}),
+    }));
     return {
       input: { c, h, w },
       encoding: direct ? { kind: 'direct' as const } : { kind: 'pixel' as const, maxValue: 1 },
@@ -100,6 +105,27 @@ function checkMapping(arch: Architecture, m: Mapping): void {
     expect(Math.max(...groups) - Math.min(...groups)).toBeLessThanOrEqual(1);
   }
   expect(m.cores.reduce((n, k) => n + k.neurons, 0)).toBe(m.neurons);
+  // Biases: a core of a layer with a bias stores one per channel it holds; the encoding none.
+  for (const sm of m.stages) {
+    const layer = all[sm.stage]!.layer;
+    const biased =
+      sm.role === 'layer' && (layer?.kind === 'conv' || layer?.kind === 'dense') && !!layer.bias;
+    for (const core of sm.cores) {
+      expect(core.biasParams).toBe(biased ? core.channelEnd - core.channelStart : 0);
+    }
+    expect(sm.biasParams).toBe(sm.cores.reduce((n, k) => n + k.biasParams, 0));
+    // A bias channel split into row bands is stored once per band.
+    if (biased) expect(sm.biasParams).toBe(sm.shape.c * sm.bands);
+  }
+  expect(m.biasParams).toBe(m.stages.reduce((n, sm) => n + sm.biasParams, 0));
+  for (const bits of [null, 2, 4, 8]) {
+    const sram = biasSram(m, bits);
+    expect(sram.bitsPerBias).toBe(bits === null ? 32 : 2 * bits);
+    expect(sram.totalBits).toBe(m.biasParams * sram.bitsPerBias);
+    m.cores.forEach((core) => {
+      expect(sram.coreBits[core.id]).toBe(core.biasParams * sram.bitsPerBias);
+    });
+  }
   // Pooling regions never straddle cores, and the pooled neuron lives on the region's core.
   for (const st of all) {
     if (st.layer?.kind !== 'pool') continue;
