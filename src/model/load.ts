@@ -1,23 +1,33 @@
 /**
  * Loading a model: manifest (JSON) plus optional weights (safetensors). See docs/model-format.md.
  *
- * Tensor names: one tensor per weighted layer, `<layerName>.weight`, in PyTorch layout
- * (conv `[outChannels, inChannels, kernel, kernel]`, dense `[units, inFeatures]` with the input
- * flattened in CHW order). Nothing else is allowed in the file: biases and batch-norm tensors are
- * rejected (ttfsim networks have neither), and so are extra or missing tensors.
+ * Tensor names: per weighted layer `<layerName>.weight` in PyTorch layout (conv
+ * `[outChannels, inChannels, kernel, kernel]`, dense `[units, inFeatures]` with the input
+ * flattened in CHW order), `<layerName>.bias` for a layer with `"bias": true`, and the tensors
+ * of each batch-norm layer, which is folded into the layer before it here, in double precision
+ * (tensors.ts, src/snn/batchnorm.ts): the `Architecture` and `Network` the rest of ttfsim sees
+ * have no batch norm, and the folded layer has a bias. Extra or missing tensors are errors.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { type Architecture, type Network, stages, weightShape } from '../snn/network.js';
+import { type Architecture, type Network, stages } from '../snn/network.js';
 import { inFile } from '../util/errors.js';
 import { PROJECT_ROOT } from '../util/version.js';
-import { type ModelManifest, manifestToArchitecture, parseManifest } from './manifest.js';
 import {
-  FLOAT_DTYPES,
-  readSafetensors,
-  type SafetensorsFile,
-  tensorToFloat32,
-} from './safetensors.js';
+  type ModelManifest,
+  manifestTensorLayout,
+  manifestToArchitecture,
+  parseManifest,
+} from './manifest.js';
+import { readSafetensors } from './safetensors.js';
+import { networkFromSafetensors } from './tensors.js';
+
+export {
+  biasTensorName,
+  type NetworkTensorOptions,
+  networkFromSafetensors,
+  weightTensorName,
+} from './tensors.js';
 
 /** The bundled models folder. */
 export const MODELS_DIR = join(PROJECT_ROOT, 'models');
@@ -110,7 +120,8 @@ function checkArchitecture(arch: Architecture, m: ModelManifest, file: string): 
     st = stages(arch);
   } catch (err) {
     const msg = (err as Error).message;
-    const idx = arch.layers.findIndex((l) => msg.startsWith(`layer ${l.name}:`));
+    // Manifest indices (batch-norm layers are not in `arch.layers`).
+    const idx = m.layers.findIndex((l) => msg.startsWith(`layer ${l.name}:`));
     throw inFile(file, `${idx >= 0 ? `layers[${idx}]` : 'layers'}: ${msg}`);
   }
   if (arch.encoding.kind === 'direct' && arch.layers[0]!.kind !== 'conv') {
@@ -119,9 +130,9 @@ function checkArchitecture(arch: Architecture, m: ModelManifest, file: string): 
       'layers[0]: direct encoding needs a conv as the first layer (it runs on the host)',
     );
   }
-  const last = arch.layers.length - 1;
-  const lastLayer = arch.layers[last]!;
+  const lastLayer = arch.layers[arch.layers.length - 1]!;
   if (lastLayer.kind !== 'dense' && lastLayer.kind !== 'conv') {
+    const last = m.layers.findIndex((l) => l.name === lastLayer.name);
     throw inFile(
       file,
       `layers[${last}]: the output layer must be dense or conv, not ${lastLayer.kind}`,
@@ -134,99 +145,6 @@ function checkArchitecture(arch: Architecture, m: ModelManifest, file: string): 
       `classes: ${m.classes.length} class names but the output layer has ${out} neurons`,
     );
   }
-}
-
-/** The tensor name of a weighted layer. */
-export function weightTensorName(layerName: string): string {
-  return `${layerName}.weight`;
-}
-
-const BN_PATTERN =
-  /(^|\.)(bn\d*|batchnorm\w*|batch_norm\w*|norm\d*)(\.|$)|running_mean|running_var|num_batches_tracked/i;
-
-/** Builds the network from a parsed safetensors file, checking every tensor. */
-export function networkFromSafetensors(
-  arch: Architecture,
-  st: SafetensorsFile,
-  file: string,
-): Network {
-  const names = [...st.tensors.keys()];
-  const bias = names.find((n) => /(^|\.)bias$/.test(n));
-  if (bias !== undefined) {
-    throw inFile(
-      file,
-      `tensor "${bias}": ttfsim networks have no biases; train bias-free (nn.Conv2d/nn.Linear with bias=False) or fold the bias away where that is exact (it is only exact when the bias is zero)`,
-    );
-  }
-  const bn = names.find((n) => BN_PATTERN.test(n));
-  if (bn !== undefined) {
-    throw inFile(
-      file,
-      `tensor "${bn}" looks like batch norm, which ttfsim does not have; fold it into the preceding layer (w * gamma / sqrt(var + eps)) before export — exact only when the folded bias beta - mean * gamma / sqrt(var + eps) is zero — or train without batch norm`,
-    );
-  }
-  const stageList = stages(arch);
-  const expected = new Set<string>();
-  const weights: Float32Array[] = [];
-  arch.layers.forEach((layer, i) => {
-    const input = stageList[i]!.shape;
-    const shape = weightShape(layer, input);
-    if (shape === null) {
-      weights.push(new Float32Array(0));
-      return;
-    }
-    const name = weightTensorName(layer.name);
-    expected.add(name);
-    const t = st.tensors.get(name);
-    if (t === undefined) {
-      throw inFile(
-        file,
-        `missing tensor "${name}" for layer ${layer.name} (${layer.kind}, shape [${shape.join(', ')}])`,
-      );
-    }
-    if (!FLOAT_DTYPES.includes(t.dtype)) {
-      throw inFile(
-        file,
-        `tensor "${name}" has dtype ${t.dtype}; weights must be ${FLOAT_DTYPES.join(', ')}`,
-      );
-    }
-    if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
-      const layout =
-        layer.kind === 'conv' ? 'outChannels, inChannels, kernel, kernel' : 'units, inFeatures';
-      throw inFile(
-        file,
-        `tensor "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] ([${layout}]) for layer ${layer.name}`,
-      );
-    }
-    const data = tensorToFloat32(t, file);
-    let bad = 0;
-    let first = -1;
-    for (let k = 0; k < data.length; k++) {
-      if (!Number.isFinite(data[k]!)) {
-        if (first < 0) first = k;
-        bad++;
-      }
-    }
-    if (bad > 0) {
-      throw inFile(
-        file,
-        `tensor "${name}" has ${bad} non-finite value${bad > 1 ? 's' : ''} (first: ${data[first]} at flat index ${first}); NaN and Infinity weights are not allowed`,
-      );
-    }
-    weights.push(data);
-  });
-  const extra = names.filter((n) => !expected.has(n));
-  if (extra.length > 0) {
-    const list = extra
-      .slice(0, 5)
-      .map((n) => `"${n}"`)
-      .join(', ');
-    throw inFile(
-      file,
-      `unexpected tensor${extra.length > 1 ? 's' : ''} ${list}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}; expected only ${[...expected].map((n) => `"${n}"`).join(', ')}`,
-    );
-  }
-  return { arch, weights };
 }
 
 /**
@@ -249,7 +167,9 @@ export function loadModel(pathOrName: string, opts: LoadModelOptions = {}): Load
     }
     if (!opts.skipWeights) {
       const wShown = displayPath(weightsPath);
-      network = networkFromSafetensors(arch, readSafetensors(weightsPath, wShown), wShown);
+      network = networkFromSafetensors(arch, readSafetensors(weightsPath, wShown), wShown, {
+        layout: manifestTensorLayout(manifest),
+      });
     }
   }
   return {

@@ -6,6 +6,7 @@
  * (`npx tsx src/model/exportSchema.ts`) for editors and other tools.
  */
 import { z } from 'zod';
+import { DEFAULT_BATCHNORM_EPS } from '../snn/batchnorm.js';
 import type { Architecture, LayerSpec } from '../snn/network.js';
 import { inFile, type UserError } from '../util/errors.js';
 
@@ -20,14 +21,22 @@ const layerName = () =>
     .refine((s) => !s.endsWith('.'), 'must not end with "."')
     .optional()
     .describe(
-      'Layer name, unique in the model; its weight tensor is "<name>.weight". Default: conv1, conv2, ... pool1, ... flatten1, fc1, ... in order of appearance',
+      'Layer name, unique in the model; its tensors are "<name>.weight" (and "<name>.bias", batch norm: "<name>.running_mean", ...). Default: conv1, conv2, ... pool1, ... flatten1, fc1, ... bn1, ... in order of appearance',
+    );
+
+const biasField = (what: string) =>
+  z
+    .boolean()
+    .default(false)
+    .describe(
+      `Whether the layer has a bias, tensor "<name>.bias" of shape [${what}]: in the DFT network one more input, a spike at tau = 1 of the input window with weight b`,
     );
 
 export const ConvLayerSchema = z
   .strictObject({
     type: z
       .literal('conv')
-      .describe('2D convolution, weights [outChannels, inChannels, kernel, kernel], no bias'),
+      .describe('2D convolution, weights [outChannels, inChannels, kernel, kernel]'),
     name: layerName(),
     outChannels: posInt().describe('Number of output channels (feature maps)'),
     kernel: posInt().describe('Square kernel size'),
@@ -35,6 +44,7 @@ export const ConvLayerSchema = z
     padding: nonNegInt()
       .default(0)
       .describe('Zero padding on each side (padded positions never spike)'),
+    bias: biasField('outChannels'),
   })
   .describe('Convolution layer');
 
@@ -56,13 +66,30 @@ export const FlattenLayerSchema = z
 
 export const DenseLayerSchema = z
   .strictObject({
-    type: z
-      .literal('dense')
-      .describe('Fully connected layer, weights [units, inFeatures], no bias'),
+    type: z.literal('dense').describe('Fully connected layer, weights [units, inFeatures]'),
     name: layerName(),
     units: posInt().describe('Number of output neurons'),
+    bias: biasField('units'),
   })
   .describe('Dense (fully connected) layer');
+
+export const BatchNormLayerSchema = z
+  .strictObject({
+    type: z
+      .literal('batchnorm')
+      .describe(
+        'Batch norm (evaluation mode) of the conv or dense layer right before it, folded into its weights and bias when the model is loaded',
+      ),
+    name: layerName(),
+    eps: z
+      .number()
+      .positive()
+      .default(DEFAULT_BATCHNORM_EPS)
+      .describe('Added to the running variance before the square root (PyTorch default 1e-5)'),
+  })
+  .describe(
+    'Batch-norm layer: tensors "<name>.weight" (gamma), "<name>.bias" (beta), "<name>.running_mean", "<name>.running_var" ("<name>.num_batches_tracked" is ignored), each [channels]',
+  );
 
 export const LayerSchema = z
   .discriminatedUnion('type', [
@@ -70,8 +97,9 @@ export const LayerSchema = z
     PoolLayerSchema,
     FlattenLayerSchema,
     DenseLayerSchema,
+    BatchNormLayerSchema,
   ])
-  .describe('One layer; "type" is conv, pool, flatten or dense');
+  .describe('One layer; "type" is conv, pool, flatten, dense or batchnorm');
 
 export const EncodingSchema = z
   .discriminatedUnion('kind', [
@@ -237,14 +265,21 @@ export function zodToUserError(file: string, error: z.ZodError, input: unknown):
 
 /**
  * Validates a parsed JSON value as a manifest and fills in defaults, including the default layer
- * names. Also checks what the schema alone cannot: unique layer names.
+ * names. Also checks what the schema alone cannot: unique layer names, and that every batch norm
+ * directly follows a conv or dense layer.
  */
 export function parseManifest(input: unknown, file = '<manifest>'): ModelManifest {
   const r = ModelManifestSchema.safeParse(input);
   if (!r.success) throw zodToUserError(file, r.error, input);
   const m = r.data;
   const counters: Record<string, number> = {};
-  const prefix = { conv: 'conv', pool: 'pool', flatten: 'flatten', dense: 'fc' } as const;
+  const prefix = {
+    conv: 'conv',
+    pool: 'pool',
+    flatten: 'flatten',
+    dense: 'fc',
+    batchnorm: 'bn',
+  } as const;
   m.layers = m.layers.map((l) => {
     const n = (counters[l.type] = (counters[l.type] ?? 0) + 1);
     return l.name === undefined ? { ...l, name: `${prefix[l.type]}${n}` } : l;
@@ -254,11 +289,58 @@ export function parseManifest(input: unknown, file = '<manifest>'): ModelManifes
     if (seen.has(l.name!))
       throw inFile(file, `layers[${i}].name: duplicate layer name "${l.name}"`);
     seen.add(l.name!);
+    if (l.type === 'batchnorm') {
+      const prev = m.layers[i - 1];
+      if (prev?.type !== 'conv' && prev?.type !== 'dense') {
+        throw inFile(
+          file,
+          `layers[${i}]: batch norm must directly follow a conv or dense layer (it is folded into that layer), not ${prev === undefined ? 'the input' : `a ${prev.type} layer`}`,
+        );
+      }
+    }
   });
   return m;
 }
 
-function toLayerSpec(l: ManifestLayer, name: string): LayerSpec {
+/** A batch norm of a manifest, folded into layer `after` of the architecture at load time. */
+export interface BatchNormSpec {
+  /** Index in `Architecture.layers` (batch-norm layers removed) of the layer it follows. */
+  after: number;
+  /** Tensor prefix: `<name>.weight`, `<name>.bias`, `<name>.running_mean`, `<name>.running_var`. */
+  name: string;
+  eps: number;
+}
+
+/**
+ * The tensors a manifest's weighted layers read beyond `<name>.weight`, by index in
+ * `Architecture.layers`: whether the layer has its own `<name>.bias` (the manifest's `bias`),
+ * and the batch norms folded into layers.
+ */
+export interface TensorLayout {
+  ownBias: boolean[];
+  batchNorms: BatchNormSpec[];
+}
+
+/** The {@link TensorLayout} of a parsed manifest (names filled by `parseManifest`). */
+export function manifestTensorLayout(m: ModelManifest): TensorLayout {
+  const ownBias: boolean[] = [];
+  const batchNorms: BatchNormSpec[] = [];
+  for (const l of m.layers) {
+    if (l.type === 'batchnorm') {
+      batchNorms.push({ after: ownBias.length - 1, name: l.name!, eps: l.eps });
+    } else {
+      ownBias.push((l.type === 'conv' || l.type === 'dense') && l.bias);
+    }
+  }
+  return { ownBias, batchNorms };
+}
+
+/** `bias: true` only where there is one, so that bias-free layers are exactly as before. */
+function toLayerSpec(
+  l: Exclude<ManifestLayer, { type: 'batchnorm' }>,
+  name: string,
+  bias: boolean,
+): LayerSpec {
   switch (l.type) {
     case 'conv':
       return {
@@ -268,19 +350,33 @@ function toLayerSpec(l: ManifestLayer, name: string): LayerSpec {
         kernel: l.kernel,
         stride: l.stride,
         padding: l.padding,
+        ...(bias ? { bias: true } : {}),
       };
     case 'pool':
       return { kind: 'pool', name, size: l.size, stride: l.stride ?? l.size };
     case 'flatten':
       return { kind: 'flatten', name };
     case 'dense':
-      return { kind: 'dense', name, units: l.units };
+      return { kind: 'dense', name, units: l.units, ...(bias ? { bias: true } : {}) };
   }
 }
 
-/** The manifest's layers in the simulator's terms (names must have been filled by `parseManifest`). */
+/**
+ * The manifest's layers in the simulator's terms (names must have been filled by
+ * `parseManifest`). Batch-norm layers are folded away: the layer before one gets `bias: true`
+ * (its weights and bias are folded when the weights are loaded, load.ts).
+ */
 export function manifestToArchitecture(m: ModelManifest): Architecture {
-  const layers = m.layers.map((l, i) => toLayerSpec(l, l.name ?? `layer${i}`));
+  const layers: LayerSpec[] = [];
+  m.layers.forEach((l, i) => {
+    if (l.type === 'batchnorm') {
+      const prev = layers[layers.length - 1];
+      if (prev?.kind === 'conv' || prev?.kind === 'dense') prev.bias = true;
+      return;
+    }
+    const own = (l.type === 'conv' || l.type === 'dense') && l.bias;
+    layers.push(toLayerSpec(l, l.name ?? `layer${i}`, own));
+  });
   return {
     input: { c: m.input.channels, h: m.input.height, w: m.input.width },
     encoding:

@@ -232,12 +232,31 @@ export function readSafetensors(path: string, display = path): SafetensorsFile {
 
 /** Converts an F32, F16, BF16 or F64 tensor to a fresh `Float32Array` (row-major). */
 export function tensorToFloat32(t: SafetensorsTensor, file = '<buffer>'): Float32Array {
-  const out = new Float32Array(t.size);
+  if (t.dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    const out = new Float32Array(t.size);
+    out.set(new Float32Array(t.bytes.slice().buffer));
+    return out;
+  }
+  return decodeFloats(t, file, new Float32Array(t.size));
+}
+
+/**
+ * Converts a float tensor to a fresh `Float64Array` without rounding (F64 keeps its precision),
+ * for computations done in double such as folding batch norm.
+ */
+export function tensorToFloat64(t: SafetensorsTensor, file = '<buffer>'): Float64Array {
+  return decodeFloats(t, file, new Float64Array(t.size));
+}
+
+function decodeFloats<T extends Float32Array | Float64Array>(
+  t: SafetensorsTensor,
+  file: string,
+  out: T,
+): T {
   const v = new DataView(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
   switch (t.dtype) {
     case 'F32':
-      if (LITTLE_ENDIAN_HOST) out.set(new Float32Array(t.bytes.slice().buffer));
-      else for (let i = 0; i < t.size; i++) out[i] = v.getFloat32(4 * i, true);
+      for (let i = 0; i < t.size; i++) out[i] = v.getFloat32(4 * i, true);
       break;
     case 'F64':
       for (let i = 0; i < t.size; i++) out[i] = v.getFloat64(8 * i, true);

@@ -6,6 +6,7 @@ import { loadModel, resolveModelPath } from '../../src/model/load.js';
 import { type ModelManifestInput, parseManifest } from '../../src/model/manifest.js';
 import { encodeSafetensors } from '../../src/model/safetensors.js';
 import { saveModel } from '../../src/model/save.js';
+import { foldBatchNorm } from '../../src/snn/batchnorm.js';
 import { paperNeuronCount, stages, windowCount } from '../../src/snn/network.js';
 import { UserError } from '../../src/util/errors.js';
 import { rawSafetensors, tempDir } from './helpers.js';
@@ -198,10 +199,10 @@ describe('loadModel', () => {
     );
   });
 
-  it('rejects biases and batch-norm tensors, suggesting what to do', () => {
+  it('rejects bias and batch-norm tensors the manifest does not declare, saying what to add', () => {
     const withBias = { ...goodTensors(), 'conv1.bias': { shape: [2], data: [0, 0] } };
     expect(errorOf(write(manifest, encodeSafetensors(withBias)))).toMatch(
-      /case\d+\.safetensors: tensor "conv1\.bias": ttfsim networks have no biases; train bias-free/,
+      /case\d+\.safetensors: tensor "conv1\.bias": layer conv1 has no bias in the manifest; set "bias": true on layer conv1/,
     );
     for (const bn of [
       'bn1.running_mean',
@@ -210,12 +211,125 @@ describe('loadModel', () => {
       'bn2.num_batches_tracked',
     ]) {
       const withBn = { ...goodTensors(), [bn]: { shape: [2], data: [0, 1] } };
+      const prefix = bn.slice(0, bn.lastIndexOf('.')).replace(/\./g, '\\.');
       expect(errorOf(write(manifest, encodeSafetensors(withBn)))).toMatch(
         new RegExp(
-          `case\\d+\\.safetensors: tensor "${bn.replace(/\./g, '\\.')}" looks like batch norm.*fold it`,
+          `case\\d+\\.safetensors: tensor "${bn.replace(/\./g, '\\.')}" looks like batch norm; add \\{"type": "batchnorm", "name": "${prefix}"\\}`,
         ),
       );
     }
+  });
+
+  it('loads biases ("bias": true, tensor <name>.bias) and checks them', () => {
+    const m = structuredClone(manifest) as { layers: Record<string, unknown>[] };
+    m.layers[0]!.bias = true;
+    m.layers[3]!.bias = true;
+    const t = {
+      ...goodTensors(),
+      'conv1.bias': { shape: [2], data: [0.25, -0.5] },
+      'fc1.bias': { shape: [3], data: [0, 0.1, -1e-3] },
+    };
+    const loaded = loadModel(write(m, encodeSafetensors(t)));
+    expect(loaded.arch.layers[0]).toMatchObject({ kind: 'conv', bias: true });
+    expect(loaded.network!.biases!.map((b) => (b === null ? null : [...b]))).toEqual([
+      [0.25, -0.5],
+      null,
+      null,
+      [0, 0.1, -1e-3].map(Math.fround),
+    ]);
+    const missing = { ...t } as Record<string, unknown>;
+    delete missing['fc1.bias'];
+    expect(errorOf(write(m, encodeSafetensors(missing as typeof t)))).toMatch(
+      /case\d+\.safetensors: missing tensor "fc1\.bias" for layer fc1 \(it has "bias": true; shape \[3\]\)/,
+    );
+    const wrong = { ...t, 'conv1.bias': { shape: [3], data: [0, 0, 0] } };
+    expect(errorOf(write(m, encodeSafetensors(wrong)))).toMatch(
+      /tensor "conv1\.bias" has shape \[3\], expected \[2\] \(\[outChannels\]\) for layer conv1/,
+    );
+    const nan = { ...t, 'fc1.bias': { shape: [3], data: [0, Number.NaN, 0] } };
+    expect(errorOf(write(m, encodeSafetensors(nan)))).toMatch(
+      /tensor "fc1\.bias" has 1 non-finite value/,
+    );
+  });
+
+  it('folds batch norm at load time (double precision) and saves the model folded', () => {
+    const m = structuredClone(manifest) as { layers: Record<string, unknown>[] };
+    m.layers.splice(1, 0, { type: 'batchnorm', name: 'bn1', eps: 1e-3 });
+    const bn = {
+      'bn1.weight': { shape: [2], data: [1.5, -0.75] },
+      'bn1.bias': { shape: [2], data: [0.1, 0.2] },
+      'bn1.running_mean': { shape: [2], data: [0.3, -0.4] },
+      'bn1.running_var': { shape: [2], data: [4, 0.25] },
+    };
+    const t = { ...goodTensors(), ...bn };
+    const path = write(m, encodeSafetensors(t));
+    const loaded = loadModel(path);
+    expect(loaded.arch.layers.map((l) => l.kind)).toEqual(['conv', 'pool', 'flatten', 'dense']);
+    expect(loaded.arch.layers[0]).toMatchObject({ bias: true });
+    const expected = foldBatchNorm(goodTensors()['conv1.weight']!.data.map(Math.fround), null, 2, {
+      gamma: bn['bn1.weight'].data.map(Math.fround),
+      beta: bn['bn1.bias'].data.map(Math.fround),
+      mean: bn['bn1.running_mean'].data.map(Math.fround),
+      variance: bn['bn1.running_var'].data.map(Math.fround),
+      eps: 1e-3,
+    });
+    expect(loaded.network!.weights[0]).toEqual(expected.weights);
+    expect(loaded.network!.biases![0]).toEqual(expected.bias);
+    expect(loaded.network!.biases![3]).toBeNull();
+    // num_batches_tracked (I64 in PyTorch) is accepted and ignored; affine=False has no weight/bias.
+    const header: Record<string, unknown> = {};
+    const body: number[] = [];
+    const add = (name: string, dtype: string, shape: number[], bytes: Uint8Array) => {
+      header[name] = { dtype, shape, data_offsets: [body.length, body.length + bytes.length] };
+      body.push(...bytes);
+    };
+    add('bn1.num_batches_tracked', 'I64', [], new Uint8Array(8));
+    for (const [name, v] of Object.entries({ ...goodTensors(), ...bn })) {
+      if (name === 'bn1.weight' || name === 'bn1.bias') continue;
+      add(name, 'F32', v.shape, new Uint8Array(new Float32Array(v.data).buffer));
+    }
+    const plain = loadModel(write(m, rawSafetensors(header, body)));
+    expect(plain.network!.biases![0]![1]).toBe(Math.fround((0 + 0.4) / Math.sqrt(0.25 + 1e-3)));
+    // Saved folded: no batch-norm layer, "bias": true, the folded tensors.
+    const saved = saveModel(dir, 'folded', loadModel(path).manifest, loaded.network);
+    expect(saved.manifest.layers.map((l) => l.type)).toEqual(['conv', 'pool', 'flatten', 'dense']);
+    expect(saved.manifest.layers[0]).toMatchObject({ bias: true });
+    const back = loadModel(saved.manifestPath);
+    expect(back.network!.weights[0]).toEqual(expected.weights);
+    expect(back.network!.biases![0]).toEqual(expected.bias);
+    expect(back.arch).toEqual(loaded.arch);
+  });
+
+  it('rejects incomplete or impossible batch-norm tensors', () => {
+    const m = structuredClone(manifest) as { layers: Record<string, unknown>[] };
+    m.layers.splice(1, 0, { type: 'batchnorm' });
+    const bn = {
+      'bn1.weight': { shape: [2], data: [1, 1] },
+      'bn1.bias': { shape: [2], data: [0, 0] },
+      'bn1.running_mean': { shape: [2], data: [0, 0] },
+      'bn1.running_var': { shape: [2], data: [1, 1] },
+    };
+    const without = (k: keyof typeof bn) => {
+      const t: Record<string, { shape: number[]; data: number[] }> = { ...goodTensors(), ...bn };
+      delete t[k];
+      return errorOf(write(m, encodeSafetensors(t)));
+    };
+    expect(without('bn1.running_var')).toMatch(
+      /case\d+\.safetensors: missing tensor "bn1\.running_var" of batch norm bn1 \(after layer conv1, shape \[2\]\)/,
+    );
+    expect(without('bn1.bias')).toMatch(/batch norm bn1: "bn1\.bias" is missing/);
+    const negative = {
+      ...goodTensors(),
+      ...bn,
+      'bn1.running_var': { shape: [2], data: [1, -1] },
+    };
+    expect(errorOf(write(m, encodeSafetensors(negative)))).toMatch(
+      /tensor "bn1\.running_var": channel 1 has variance -1, and var \+ eps \(0\.00001\) must be positive/,
+    );
+    const shape = { ...goodTensors(), ...bn, 'bn1.running_mean': { shape: [3], data: [0, 0, 0] } };
+    expect(errorOf(write(m, encodeSafetensors(shape)))).toMatch(
+      /tensor "bn1\.running_mean" has shape \[3\], expected \[2\] \(\[channels\]\) for batch norm bn1 after layer conv1/,
+    );
   });
 
   it('rejects extra and missing tensors', () => {

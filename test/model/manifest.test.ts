@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MODEL_SCHEMA_PATH, modelJsonSchemaText } from '../../src/model/exportSchema.js';
-import { formatPath, manifestToArchitecture, parseManifest } from '../../src/model/manifest.js';
+import {
+  formatPath,
+  manifestTensorLayout,
+  manifestToArchitecture,
+  parseManifest,
+} from '../../src/model/manifest.js';
 import { UserError } from '../../src/util/errors.js';
 
 const base = {
@@ -57,6 +62,82 @@ describe('manifest schema', () => {
     });
   });
 
+  it('reads biases and batch norm: folded away in the architecture, the layer before gets a bias', () => {
+    const m = parseManifest(
+      {
+        ...base,
+        layers: [
+          { type: 'conv', outChannels: 2, kernel: 3 },
+          { type: 'batchnorm' },
+          { type: 'pool' },
+          { type: 'flatten' },
+          { type: 'dense', units: 4, bias: true },
+          { type: 'batchnorm', name: 'features.5', eps: 1e-3 },
+          { type: 'dense', units: 3, name: 'out', bias: true },
+        ],
+      },
+      'bn.json',
+    );
+    expect(m.layers.map((l) => l.name)).toEqual([
+      'conv1',
+      'bn1',
+      'pool1',
+      'flatten1',
+      'fc1',
+      'features.5',
+      'out',
+    ]);
+    expect(m.layers[1]).toMatchObject({ type: 'batchnorm', eps: 1e-5 });
+    expect(m.layers[0]).toMatchObject({ bias: false });
+    const arch = manifestToArchitecture(m);
+    expect(arch.layers).toEqual([
+      { kind: 'conv', name: 'conv1', outChannels: 2, kernel: 3, stride: 1, padding: 0, bias: true },
+      { kind: 'pool', name: 'pool1', size: 2, stride: 2 },
+      { kind: 'flatten', name: 'flatten1' },
+      { kind: 'dense', name: 'fc1', units: 4, bias: true },
+      { kind: 'dense', name: 'out', units: 3, bias: true },
+    ]);
+    expect(manifestTensorLayout(m)).toEqual({
+      ownBias: [false, false, false, true, true],
+      batchNorms: [
+        { after: 0, name: 'bn1', eps: 1e-5 },
+        { after: 3, name: 'features.5', eps: 1e-3 },
+      ],
+    });
+  });
+
+  it('rejects a batch norm that does not directly follow a conv or dense layer', () => {
+    const errorOf = (layers: unknown[]) =>
+      messageOf(() => parseManifest({ ...base, layers }, 'x.json'));
+    expect(errorOf([{ type: 'batchnorm' }, ...base.layers])).toBe(
+      'x.json: layers[0]: batch norm must directly follow a conv or dense layer (it is folded into that layer), not the input',
+    );
+    expect(
+      errorOf([base.layers[0], base.layers[1], { type: 'batchnorm' }, ...base.layers.slice(2)]),
+    ).toBe(
+      'x.json: layers[2]: batch norm must directly follow a conv or dense layer (it is folded into that layer), not a pool layer',
+    );
+    expect(
+      errorOf([
+        base.layers[0],
+        { type: 'batchnorm' },
+        { type: 'batchnorm' },
+        ...base.layers.slice(1),
+      ]),
+    ).toMatch(/layers\[2\]: .*not a batchnorm layer/);
+    expect(
+      messageOf(() =>
+        parseManifest(
+          {
+            ...base,
+            layers: [base.layers[0], { type: 'batchnorm', eps: 0 }, ...base.layers.slice(1)],
+          },
+          'x.json',
+        ),
+      ),
+    ).toMatch(/^x\.json: layers\[1\]\.eps: /);
+  });
+
   it('renders issue paths as layers[2].type', () => {
     expect(formatPath(['layers', 2, 'type'])).toBe('layers[2].type');
     expect(formatPath(['input', 'channels'])).toBe('input.channels');
@@ -67,15 +148,15 @@ describe('manifest schema', () => {
     const m = structuredClone(base) as { layers: unknown[] };
     m.layers[2] = { type: 'lstm', units: 3 };
     expect(messageOf(() => parseManifest(m, 'models/x.json'))).toBe(
-      'models/x.json: layers[2].type: unknown layer type "lstm" (expected one of conv, pool, flatten, dense)',
+      'models/x.json: layers[2].type: unknown layer type "lstm" (expected one of conv, pool, flatten, dense, batchnorm)',
     );
   });
 
   it('rejects unknown fields, bad numbers and duplicate names', () => {
     const m = structuredClone(base) as { layers: Record<string, unknown>[] };
-    m.layers[0]!.bias = true;
+    m.layers[0]!.groups = 2;
     expect(messageOf(() => parseManifest(m, 'x.json'))).toBe(
-      'x.json: layers[0]: unknown field "bias"',
+      'x.json: layers[0]: unknown field "groups"',
     );
     const k = structuredClone(base) as { layers: Record<string, unknown>[] };
     k.layers[0]!.kernel = 0;
