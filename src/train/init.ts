@@ -3,12 +3,10 @@
  * safetensors file (e.g. a bias-free, BN-free ReLU1 ANN exported from PyTorch), the paper's
  * CIFAR recipe (SPEC section 2: the DFT neuron is a ReLU1 pivoting around `A = 1`).
  */
-import { existsSync } from 'node:fs';
 import { createRng, deriveSeed } from '../kernel/rng.js';
-import { loadModel, networkFromSafetensors } from '../model/load.js';
-import { readSafetensors } from '../model/safetensors.js';
-import { type Architecture, stages, weightShape } from '../snn/network.js';
-import { inFile, UserError } from '../util/errors.js';
+import { importNetwork } from '../model/import.js';
+import type { Architecture, Network } from '../snn/network.js';
+import { UserError } from '../util/errors.js';
 import type { TrainPlan } from './plan.js';
 
 /**
@@ -52,44 +50,20 @@ export function unflattenWeights(plan: TrainPlan, flat: Float32Array): Float32Ar
 }
 
 /**
- * Initial weights from a file: a model manifest (`.json`, its weights) or a safetensors file.
- * Tensors are matched by name (`<layer>.weight`); failing that, the `*.weight` tensors of the
- * file are matched to the weighted layers in file order when every shape agrees (a PyTorch
- * `nn.Sequential` export names them `0.weight`, `3.weight`, ...).
+ * Initial weights from a file: a model manifest (`.json`, its weights) or a safetensors file,
+ * matched by name or, failing that, by order (a PyTorch `nn.Sequential` export); biases and
+ * batch norm are accepted and folded (`importNetwork`, src/model/import.ts). Only the weights:
+ * for a network with biases use {@link loadInitNetwork}.
  */
 export function loadInitWeights(arch: Architecture, path: string): Float32Array[] {
-  if (!existsSync(path)) throw inFile(path, 'initial weights not found');
-  if (path.endsWith('.json')) {
-    const m = loadModel(path);
-    if (m.network === null)
-      throw inFile(path, 'weights: the manifest has no weights to start from');
-    const same =
-      JSON.stringify(m.arch.layers) === JSON.stringify(arch.layers) &&
-      JSON.stringify(m.arch.input) === JSON.stringify(arch.input);
-    if (!same) throw inFile(path, 'layers: architecture differs from the model being trained');
-    return m.network.weights;
-  }
-  const file = readSafetensors(path);
-  try {
-    return networkFromSafetensors(arch, file, path).weights;
-  } catch (err) {
-    const st = stages(arch);
-    const wanted = arch.layers
-      .map((l, i) => ({ i, shape: weightShape(l, st[i]!.shape) }))
-      .filter((x) => x.shape !== null);
-    const tensors = [...file.tensors.values()].filter((t) => t.name.endsWith('.weight'));
-    const ok =
-      tensors.length === wanted.length &&
-      tensors.every((t, k) => JSON.stringify(t.shape) === JSON.stringify(wanted[k]!.shape)) &&
-      [...file.tensors.keys()].every((n) => n.endsWith('.weight'));
-    if (!ok) throw err;
-    const renamed = new Map(
-      tensors.map((t, k) => {
-        const name = `${arch.layers[wanted[k]!.i]!.name}.weight`;
-        return [name, { ...t, name }] as const;
-      }),
-    );
-    return networkFromSafetensors(arch, { tensors: renamed, metadata: file.metadata }, path)
-      .weights;
-  }
+  return importNetwork(arch, path).weights;
+}
+
+/**
+ * The initial network from a file (see {@link loadInitWeights}): weights and biases (batch
+ * norm folded into them at load, in double precision). A layer whose file has a bias or a
+ * batch norm must have `bias: true` in `arch`; one with `bias: true` and neither starts at 0.
+ */
+export function loadInitNetwork(arch: Architecture, path: string): Network {
+  return importNetwork(arch, path);
 }
