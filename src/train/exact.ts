@@ -1,30 +1,33 @@
 /**
  * A fast forward pass with exactly the reference's arithmetic (src/snn/reference.ts), for
  * measuring a trained network on a whole test set: fixed-point accumulators (every term
- * `w * tau` and every `w` rounded to the `2^-32` grid, neuron.ts), the reference's encoding,
- * quantized time (`stepsPerWindow`) and readout. Integer sums do not depend on their order, so
- * the event-style scatter used here (only spiking inputs, channel-last) gives the reference's
- * result bit for bit; `measure.ts` spreads it over worker threads. Tested against
- * `referenceForward`.
+ * `w * tau`, every `w` and every bias `b` rounded to the `2^-32` grid with ties to even,
+ * `toAcc` of neuron.ts), the reference's encoding, quantized time (`stepsPerWindow`) and
+ * readout. A bias is a spike at `tau = 1` of the input window: `A += toAcc(b)`, `W += toAcc(b)`
+ * (SPEC section 3); the host conv of a `direct` encoding adds `b` to its real sum. Integer sums
+ * do not depend on their order, so the event-style scatter used here (only spiking inputs,
+ * channel-last) gives the reference's result bit for bit; `measure.ts` spreads it over worker
+ * threads. Tested against `referenceForward`.
  */
 import { encodeDirect, encodeInput } from '../snn/encoding.js';
-import { type Network, paperNeuronCount, type StageInfo, stages } from '../snn/network.js';
-import { ACC_ONE, neuronTau } from '../snn/neuron.js';
+import {
+  layerBias,
+  type Network,
+  paperNeuronCount,
+  type StageInfo,
+  stages,
+} from '../snn/network.js';
+import { ACC_ONE, neuronTau, ROUND_MAGIC } from '../snn/neuron.js';
 import { decide } from '../snn/reference.js';
 
 // Imported bindings become getters when transpiled to CommonJS: read them once, not per term.
 const ONE = ACC_ONE;
+const MAGIC = ROUND_MAGIC;
 const tauOf = neuronTau;
 
-/**
- * `Math.round(x)` (up to the sign of zero) for `|x| < 2^52`, about three times faster here.
- * For `|x| >= 0.5`, `x + 0.5` is exact or rounds without crossing an integer (positive `x`: the
- * sum can leave the binade of `x` only at an integer; negative `x`: the difference is exact), so
- * its floor is the rounded value; ties go to +infinity like `Math.round`. Below 0.5 the sum can
- * round up to 1 (`x = 0.49999999999999994`), hence the guard.
- */
-export function roundHalfUp(x: number): number {
-  return x > -0.5 && x < 0.5 ? 0 : Math.floor(x + 0.5);
+/** `toAcc(x)` (neuron.ts) spelled out: `round(x * 2^32)`, ties to even. */
+function acc(x: number): number {
+  return x * ONE + MAGIC - MAGIC;
 }
 
 export interface ExactStats {
@@ -39,6 +42,10 @@ interface LayerData {
   w: Float32Array;
   /** The same weights on the accumulator grid. */
   wAcc: Float64Array;
+  /** Biases per output channel (as stored), or null. */
+  b: Float32Array | null;
+  /** The biases on the accumulator grid, or null. */
+  bAcc: Float64Array | null;
 }
 
 export class ExactForward {
@@ -54,8 +61,10 @@ export class ExactForward {
     this.neurons = paperNeuronCount(net.arch);
     this.data = net.arch.layers.map((layer, i) => {
       const w = net.weights[i]!;
+      const b = layerBias(net, i);
+      const bAcc = b === null ? null : Float64Array.from(b, acc);
       if (layer.kind === 'dense') {
-        return { w, wAcc: Float64Array.from(w, (x) => Math.round(x * ONE)) };
+        return { w, wAcc: Float64Array.from(w, acc), b, bAcc };
       }
       if (layer.kind !== 'conv') return null;
       const OC = layer.outChannels;
@@ -63,7 +72,7 @@ export class ExactForward {
       const t = new Float32Array(w.length);
       for (let oc = 0; oc < OC; oc++)
         for (let r = 0; r < inner; r++) t[r * OC + oc] = w[oc * inner + r]!;
-      return { w: t, wAcc: Float64Array.from(t, (x) => Math.round(x * ONE)) };
+      return { w: t, wAcc: Float64Array.from(t, acc), b, bAcc };
     });
   }
 
@@ -141,7 +150,7 @@ export class ExactForward {
   ): { a: Float64Array; w: Float64Array } {
     const layer = this.net.arch.layers[i]!;
     if (layer.kind !== 'conv') throw new Error('not a conv layer');
-    const { w: wT, wAcc } = this.data[i]!;
+    const { w: wT, wAcc, b, bAcc } = this.data[i]!;
     const { kernel: k, stride: s, padding: p } = layer;
     const { c: IC, h: IH, w: IW } = this.st[i]!.shape;
     const { c: OC, h: OH, w: OW } = this.st[i + 1]!.shape;
@@ -166,7 +175,7 @@ export class ExactForward {
                 for (let oc = 0; oc < OC; oc++) sa[o + oc]! += wT[wi + oc]! * t;
               } else {
                 for (let oc = 0; oc < OC; oc++) {
-                  sa[o + oc]! += roundHalfUp(wT[wi + oc]! * t * ONE);
+                  sa[o + oc]! += wT[wi + oc]! * t * ONE + MAGIC - MAGIC; // toAcc(w * tau)
                   sw[o + oc]! += wAcc[wi + oc]!;
                 }
               }
@@ -184,6 +193,12 @@ export class ExactForward {
         w[oc * hw + pos] = sw[pos * OC + oc]!;
       }
     }
+    // The bias: plain `+ b` after the real sum (host conv), else the bias spike's terms.
+    if (analog && b !== null) {
+      for (let oc = 0; oc < OC; oc++) for (let q = oc * hw; q < (oc + 1) * hw; q++) a[q]! += b[oc]!;
+    } else if (!analog && bAcc !== null) {
+      addBias(a, w, bAcc, hw);
+    }
     return { a, w };
   }
 
@@ -191,7 +206,7 @@ export class ExactForward {
   private dense(i: number, tin: Float64Array): { a: Float64Array; w: Float64Array } {
     const layer = this.net.arch.layers[i]!;
     if (layer.kind !== 'dense') throw new Error('not a dense layer');
-    const { w: wt, wAcc } = this.data[i]!;
+    const { w: wt, wAcc, bAcc } = this.data[i]!;
     const nIn = tin.length;
     const idx: number[] = [];
     for (let j = 0; j < nIn; j++) if (tin[j] !== 0) idx.push(j);
@@ -202,13 +217,25 @@ export class ExactForward {
       let sa = 0;
       let sw = 0;
       for (const j of idx) {
-        sa += roundHalfUp(wt[row + j]! * tin[j]! * ONE);
+        sa += wt[row + j]! * tin[j]! * ONE + MAGIC - MAGIC; // toAcc(w * tau)
         sw += wAcc[row + j]!;
       }
       a[o] = sa;
       w[o] = sw;
     }
+    if (bAcc !== null) addBias(a, w, bAcc, 1);
     return { a, w };
+  }
+}
+
+/** The bias spikes: `toAcc(b)` added to `A` and `W` of each of the `plane` neurons of a channel. */
+function addBias(a: Float64Array, w: Float64Array, bAcc: Float64Array, plane: number): void {
+  for (let c = 0; c < bAcc.length; c++) {
+    const b = bAcc[c]!;
+    for (let q = c * plane; q < (c + 1) * plane; q++) {
+      a[q]! += b;
+      w[q]! += b;
+    }
   }
 }
 
