@@ -69,7 +69,7 @@ describe('fast exact forward pass (measurement)', () => {
         numRuns: 20,
         seed: 5,
       })
-      .find((s) => s.net.biases!.some((b) => b !== null && b.some((x) => x !== 0)))!;
+      .find((s) => s.net.biases!.some((b) => b?.some((x) => x !== 0)))!;
     const { net } = sample;
     const size = sample.input.length;
     const outputs = stages(net.arch).at(-1)!.size;
