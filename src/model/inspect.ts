@@ -9,9 +9,10 @@
  *   on zero padding carry no synapse (padding never spikes). A dense layer has `units x in`.
  *   Pooling is a min over its window inside a core, not a synapse. With `direct` encoding the
  *   first conv's connections are host MACs and are reported apart from the on-chip synapses.
- * - Parameters are weights (no biases in ttfsim): `outC x inC x k x k` or `units x in`.
+ * - Parameters are weights, `outC x inC x k x k` or `units x in`, plus the layer's biases (one
+ *   per output channel or unit when it has them: its own, or folded from batch norm at load).
  */
-import { type Shape3, stages, weightCount, windowCount } from '../snn/network.js';
+import { layerBias, type Shape3, stages, weightCount, windowCount } from '../snn/network.js';
 import type { LoadedModel } from './load.js';
 import { displayPath } from './load.js';
 import type { ModelManifest } from './manifest.js';
@@ -28,12 +29,16 @@ export interface InspectLayerRow {
   neurons: number;
   /** Synapses (non-padding connections) into this stage. */
   synapses: number;
-  /** Weights of the layer. */
+  /** Weights and biases of the layer. */
   params: number;
+  /** Biases of the layer (part of `params`): one per output channel or unit, 0 without. */
+  biasParams: number;
   /** True for the first conv under `direct` encoding: computed on the host, not on chip. */
   host: boolean;
   /** Weight statistics, when weights are loaded. */
   weightStats?: { min: number; max: number; meanAbs: number; zeroFraction: number };
+  /** Bias statistics, when the layer has biases and weights are loaded. */
+  biasStats?: { min: number; max: number; meanAbs: number; zeroFraction: number };
 }
 
 export interface InspectReport {
@@ -52,8 +57,12 @@ export interface InspectReport {
     /** Synapses without the host-side first conv (equal to `synapses` with pixel encoding). */
     synapsesOnChip: number;
     params: number;
+    /** Biases (part of `params`). */
+    biasParams: number;
     windows: number;
   };
+  /** Batch-norm layers of the manifest, folded into the layer before each at load time. */
+  batchNorms: { name: string; foldedInto: string }[];
   weights: {
     present: boolean;
     trained: boolean;
@@ -113,6 +122,7 @@ export function inspectModel(model: LoadedModel): InspectReport {
         neurons: 0,
         synapses: 0,
         params: 0,
+        biasParams: 0,
         host: false,
       };
     }
@@ -140,6 +150,8 @@ export function inspectModel(model: LoadedModel): InspectReport {
         config = '';
         break;
     }
+    const biasParams =
+      (layer.kind === 'conv' || layer.kind === 'dense') && layer.bias ? s.shape.c : 0;
     const row: InspectLayerRow = {
       stage: s.stage,
       name: layer.name,
@@ -149,11 +161,14 @@ export function inspectModel(model: LoadedModel): InspectReport {
       window: s.window,
       neurons: s.weighted ? s.size : 0,
       synapses,
-      params: weightCount(layer, input),
+      params: weightCount(layer, input) + biasParams,
+      biasParams,
       host: i === 1 && arch.encoding.kind === 'direct',
     };
     const w = model.network?.weights[i - 1];
     if (w && w.length > 0) row.weightStats = stats(w);
+    const b = model.network ? layerBias(model.network, i - 1) : null;
+    if (b && b.length > 0) row.biasStats = stats(b);
     return row;
   });
   const sum = (f: (r: InspectLayerRow) => number) => rows.reduce((a, r) => a + f(r), 0);
@@ -172,8 +187,12 @@ export function inspectModel(model: LoadedModel): InspectReport {
       synapses: sum((r) => r.synapses),
       synapsesOnChip: sum((r) => (r.host ? 0 : r.synapses)),
       params: sum((r) => r.params),
+      biasParams: sum((r) => r.biasParams),
       windows: windowCount(arch),
     },
+    batchNorms: manifest.layers.flatMap((l, i) =>
+      l.type === 'batchnorm' ? [{ name: l.name!, foldedInto: manifest.layers[i - 1]!.name! }] : [],
+    ),
     weights: {
       present: model.network !== null,
       trained: model.trained,
@@ -248,8 +267,20 @@ export function formatInspect(r: InspectReport): string {
   }
   for (const [k, v] of head) if (v !== '') lines.push(`${k.padEnd(13)}${v}`);
   lines.push('');
+  const withBias = r.totals.biasParams > 0;
   const table: string[][] = [
-    ['stage', 'layer', 'type', 'config', 'output', 'window', 'neurons', 'synapses', 'params'],
+    [
+      'stage',
+      'layer',
+      'type',
+      'config',
+      'output',
+      'window',
+      'neurons',
+      'synapses',
+      'params',
+      ...(withBias ? ['biases'] : []),
+    ],
   ];
   for (const row of r.layers) {
     table.push([
@@ -262,6 +293,7 @@ export function formatInspect(r: InspectReport): string {
       row.neurons ? thousands(row.neurons) : '-',
       row.synapses ? `${thousands(row.synapses)}${row.host ? ' (host)' : ''}` : '-',
       row.params ? thousands(row.params) : '-',
+      ...(withBias ? [row.biasParams ? thousands(row.biasParams) : '-'] : []),
     ]);
   }
   const t = r.totals;
@@ -275,8 +307,9 @@ export function formatInspect(r: InspectReport): string {
     thousands(t.neurons),
     thousands(t.synapses),
     thousands(t.params),
+    ...(withBias ? [thousands(t.biasParams)] : []),
   ]);
-  const numeric = new Set([5, 6, 7, 8]);
+  const numeric = new Set([5, 6, 7, 8, 9]);
   const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
   table.forEach((row, i) => {
     if (i === table.length - 1) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -290,6 +323,16 @@ export function formatInspect(r: InspectReport): string {
   lines.push('');
   lines.push(`neurons:  ${r.counting.neurons}`);
   lines.push(`synapses: ${r.counting.synapses}`);
+  if (withBias) {
+    lines.push(
+      `biases:   one per output channel or unit of a layer with a bias (a spike at tau = 1 of its input window); ${thousands(t.biasParams)} of the ${thousands(t.params)} params`,
+    );
+  }
+  if (r.batchNorms.length > 0) {
+    lines.push(
+      `batch norm folded at load: ${r.batchNorms.map((b) => `${b.name} into ${b.foldedInto}`).join(', ')}`,
+    );
+  }
   if (t.synapsesOnChip !== t.synapses) {
     lines.push(
       `          on chip (without the host-side first conv): ${thousands(t.synapsesOnChip)}`,

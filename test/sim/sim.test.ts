@@ -144,3 +144,68 @@ describe('with the detailed network-on-chip', () => {
     );
   });
 });
+
+describe('biases that are all zero', () => {
+  it('give exactly the bias-free network: traces, SOPs, packets, hops, timing (ideal and detailed)', () => {
+    let biased = 0;
+    fc.assert(
+      fc.property(
+        networkAndInputArb({ encoding: 'any', bias: true }),
+        fc.integer({ min: 3, max: 40 }),
+        fc.constantFrom('exact' as const, 'quantized' as const),
+        fc.option(fc.integer({ min: 2, max: 8 }), { nil: null }),
+        fc.boolean(),
+        ({ net, input }, neuronsPerCore, timeMode, weightBits, detailed) => {
+          if (net.arch.layers.some((l) => (l.kind === 'conv' || l.kind === 'dense') && l.bias)) {
+            biased++;
+          }
+          const zero: Network = {
+            arch: net.arch,
+            weights: net.weights,
+            biases: net.biases!.map((b) => (b === null ? null : new Float32Array(b.length))),
+          };
+          const plain: Network = {
+            arch: {
+              ...net.arch,
+              layers: net.arch.layers.map((l) => {
+                if (l.kind !== 'conv' && l.kind !== 'dense') return l;
+                const { bias: _, ...rest } = l;
+                return rest;
+              }),
+            },
+            weights: net.weights,
+          };
+          const run = (n: Network) => {
+            const hw = defaultHardwareConfig();
+            const ideal = setupWithCores(n, hw, neuronsPerCore, timeMode, weightBits);
+            const setup = detailed
+              ? prepareSimulation(n, hw, {
+                  timeMode,
+                  weightBits,
+                  mapping: ideal.mapping,
+                  noc: (w, h, p) => new DetailedNoc(w, h, p),
+                })
+              : ideal;
+            const trace: number[][] = [];
+            const frames: SimFrameResult[] = [];
+            const summary = simulateFrames(
+              setup,
+              [input, input.map((v) => v / 2)],
+              { onSpike: (...a) => trace.push(a) },
+              (r) => frames.push(r),
+            );
+            return { trace, frames, summary };
+          };
+          const a = run(zero);
+          const b = run(plain);
+          expect(a.trace).toEqual(b.trace);
+          expect(a.frames).toEqual(b.frames);
+          expect(a.frames.every((r) => r.biasSops === 0)).toBe(true);
+          expect(a.summary).toEqual(b.summary);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(biased).toBeGreaterThan(20);
+  });
+});
