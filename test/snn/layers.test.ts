@@ -9,7 +9,12 @@ import {
   weightsToAcc,
 } from '../../src/snn/layers.js';
 import { stages } from '../../src/snn/network.js';
-import { quantizeWeights } from '../../src/snn/quantize.js';
+import {
+  biasBits,
+  quantizeBias,
+  quantizeNetwork,
+  quantizeWeights,
+} from '../../src/snn/quantize.js';
 
 const tauArb = fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 1, noNaN: true }));
 
@@ -194,6 +199,65 @@ describe('weight quantization', () => {
             expect(Math.abs(q[i]! - w[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6);
         },
       ),
+    );
+  });
+
+  it("biases: the weights' scale, 2k-bit levels, zero exact, error at most half a step unless clipped", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.oneof(fc.constant(0), fc.double({ min: -40, max: 40, noNaN: true })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.integer({ min: 2, max: 8 }),
+        (ws, bs, bits) => {
+          const w = Float32Array.from(ws);
+          const b = Float32Array.from(bs);
+          expect(biasBits(bits)).toBe(2 * bits);
+          const qMax = 2 ** (2 * bits - 1) - 1;
+          const maxAbs = Math.max(...w.map(Math.abs));
+          const step =
+            maxAbs > 0 ? maxAbs / (2 ** (bits - 1) - 1) : Math.max(...b.map(Math.abs)) / qMax;
+          const { bias: q, clipped } = quantizeBias(b, w, bits);
+          let over = 0;
+          for (let i = 0; i < b.length; i++) {
+            if (b[i] === 0) expect(q[i] === 0).toBe(true);
+            if (step === 0) {
+              expect(q[i] === 0).toBe(true);
+              continue;
+            }
+            const level = Math.round(q[i]! / step);
+            expect(Math.abs(level)).toBeLessThanOrEqual(qMax);
+            expect(Math.abs(q[i]! - Math.fround(level * step))).toBe(0);
+            if (Math.abs(b[i]! / step) >= qMax + 0.5) {
+              over++;
+              expect(Math.abs(level)).toBe(qMax);
+            } else {
+              expect(Math.abs(q[i]! - b[i]!)).toBeLessThanOrEqual(step / 2 + 1e-6 * step);
+            }
+          }
+          expect(clipped).toBe(over);
+          // quantizeNetwork carries the biases through; weights exactly as before.
+          const arch = {
+            input: { c: 1, h: 1, w: w.length },
+            encoding: { kind: 'pixel' as const, maxValue: 1 },
+            layers: [
+              { kind: 'flatten' as const, name: 'f' },
+              { kind: 'dense' as const, name: 'd', units: 1, bias: true },
+            ],
+            readout: 'membrane' as const,
+          };
+          const net = quantizeNetwork(
+            { arch, weights: [new Float32Array(0), w], biases: [null, b.subarray(0, 1)] },
+            bits,
+          );
+          expect(net.weights[1]).toEqual(quantizeWeights(w, bits));
+          expect(net.biases![1]).toEqual(quantizeBias(b.subarray(0, 1), w, bits).bias);
+          expect(net.biases![0]).toBeNull();
+        },
+      ),
+      { seed: 19 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convAnalog } from '../../src/snn/layers.js';
-import { type Network, stages } from '../../src/snn/network.js';
+import { layerBias, type Network, stages } from '../../src/snn/network.js';
 import { prepareNetwork, referenceBatch, referenceForward } from '../../src/snn/reference.js';
 import { networkAndInputArb } from './arb.js';
 
@@ -10,6 +10,8 @@ import { networkAndInputArb } from './arb.js';
  * per window. Each neuron evaluates its membrane V(t) = sum_i w_i max(t - t_i, 0) (Eq. 2, 3)
  * against the threshold (l + 1) - t (Eq. 5) at t = l + k/n and fires at the first k with
  * V >= threshold. Pooling takes the earliest input time. No closed form, no accumulators.
+ * A bias `b` is what SPEC section 3 says it is: one more synapse of weight `b` whose input
+ * spikes at the start of the input window (`t_i = l - 1`); the host conv adds `b` to its sum.
  * With dyadic weights and inputs and a power-of-two n every quantity is exact in doubles.
  */
 function timeSteppedNetwork(
@@ -37,6 +39,9 @@ function timeSteppedNetwork(
     if (layer.kind !== 'conv') throw new Error('direct needs conv');
     times.push(Float64Array.from(input));
     const analog = convAnalog(input, st[0]!.shape, layer, net.weights[0]!, st[1]!.shape);
+    const b0 = layerBias(net, 0);
+    const plane0 = st[1]!.shape.h * st[1]!.shape.w;
+    if (b0) for (let i = 0; i < analog.length; i++) analog[i]! += b0[Math.floor(i / plane0)]!;
     times.push(
       Float64Array.from(analog, (x) =>
         x > 0 ? encodeTime(Math.min(x, 1)) : Number.POSITIVE_INFINITY,
@@ -92,6 +97,8 @@ function timeSteppedNetwork(
                 ]);
               }
         }
+        const bias = layerBias(net, s - 1);
+        if (bias) syn.push([bias[Math.floor(o / (outS.h * outS.w))]!, l - 1]);
         const V = (t: number) => syn.reduce((v, [w, ti]) => v + w * Math.max(t - ti, 0), 0);
         if (isOut) membrane[o] = V(l + 1);
         if (isOut && net.arch.readout === 'membrane') continue;
@@ -110,24 +117,27 @@ function timeSteppedNetwork(
 }
 
 describe('dense reference forward pass', () => {
-  it('equals a literal time-stepped simulation of Eq. 2-5, every spike of every layer (n = 16, dyadic)', () => {
+  it('equals a literal time-stepped simulation of Eq. 2-5, every spike of every layer, biases as input spikes (n = 16, dyadic)', () => {
     fc.assert(
-      fc.property(networkAndInputArb({ dyadic: true, encoding: 'any' }), ({ net, input }) => {
-        const n = 16;
-        const prep = prepareNetwork(net);
-        const ref = referenceForward(prep, input, { stepsPerWindow: n });
-        const brute = timeSteppedNetwork(net, input, n);
-        const st = prep.stages;
-        const first = net.arch.encoding.kind === 'direct' ? 1 : 0;
-        for (let s = first; s < st.length; s++) {
-          const l = st[s]!.window;
-          const refTimes = Array.from(ref.tau[s]!, (tau) =>
-            tau > 0 ? l + 1 - tau : Number.POSITIVE_INFINITY,
-          );
-          expect(refTimes).toEqual(Array.from(brute.times[s]!));
-        }
-        expect(Array.from(ref.outputMembrane)).toEqual(Array.from(brute.membrane));
-      }),
+      fc.property(
+        networkAndInputArb({ dyadic: true, encoding: 'any', bias: true }),
+        ({ net, input }) => {
+          const n = 16;
+          const prep = prepareNetwork(net);
+          const ref = referenceForward(prep, input, { stepsPerWindow: n });
+          const brute = timeSteppedNetwork(net, input, n);
+          const st = prep.stages;
+          const first = net.arch.encoding.kind === 'direct' ? 1 : 0;
+          for (let s = first; s < st.length; s++) {
+            const l = st[s]!.window;
+            const refTimes = Array.from(ref.tau[s]!, (tau) =>
+              tau > 0 ? l + 1 - tau : Number.POSITIVE_INFINITY,
+            );
+            expect(refTimes).toEqual(Array.from(brute.times[s]!));
+          }
+          expect(Array.from(ref.outputMembrane)).toEqual(Array.from(brute.membrane));
+        },
+      ),
       { numRuns: 300 },
     );
   });
