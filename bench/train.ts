@@ -1,94 +1,188 @@
 /**
- * Training throughput of the MNIST CNN (784-16C5-P2-32C5-P2-800-128-10): images per second and
- * GFLOP/s (nominal, dense-equivalent: plan.ts `nominalTrainFlops`) of whole training steps
- * (forward, loss, backward, Adam), in this thread and with 2 worker threads (exact gradient),
- * and with 2 threads and `--skip-easy 0.01`, plus one thread's forward/backward split.
- * Timings are wall clock: on a shared machine they move with the load.
+ * Training throughput: images per second and GFLOP/s (nominal, dense-equivalent: plan.ts
+ * `nominalTrainFlops`, 10 FLOP per synapse for the DFT network, 6 for the ANN) of whole training
+ * steps, for the MNIST CNN and the CIFAR-10 VGG16-slim (16-16-P-32-32-P-64x3-P-128x3-P-128x3-P,
+ * dense 256-256-10, biases), and today's kernels (float32 GEMMs in WebAssembly SIMD) against the
+ * trainer's previous ones (bench/lib/legacy: float64 event-style scatter), in the same run:
  *
- *     node .bench-build/bench/train.js [images] [weights.json]
+ * - workspace only, one thread: forward + loss + backward of batches of 64 (new and legacy);
+ * - whole training steps (Adam) through the engine with 1 and 2 worker threads (new);
+ * - the CIFAR ANN phase (ReLU with batch norm, SGD) with 2 worker threads.
  *
- * With a trained model (default: models/mnist-cnn.json when it has weights) the activity is
- * that of a trained network; otherwise of the Kaiming initialization.
+ * Timings are wall clock: on a shared machine they move with the load; the ratio is measured
+ * back to back.
+ *
+ *     node .bench-build/bench/train.js [images] [cifar-dir]
+ *
+ * CIFAR-10 comes from `cifar-dir` (default ../shared/datasets/cifar-10-batches-bin or
+ * $TTFSIM_CIFAR10_DIR); without it the CIFAR cases are skipped.
  */
+import { existsSync } from 'node:fs';
 import { loadDataset } from '../src/data/dataset.js';
 import { loadModel } from '../src/model/load.js';
+import type { Architecture } from '../src/snn/network.js';
 import { createEngine } from '../src/train/engine.js';
-import { flattenWeights, kaimingInit } from '../src/train/init.js';
+import { flattenWeights, initialStats, kaimingInit } from '../src/train/init.js';
 import { initialState, type TrainConfig, trainLoop } from '../src/train/loop.js';
 import { defaultOptimizerConfig } from '../src/train/optimizer.js';
-import { buildPlan, layerViews, nominalTrainFlops } from '../src/train/plan.js';
+import {
+  buildPlan,
+  type NetMode,
+  nominalAnnFlops,
+  nominalTrainFlops,
+  type PlanOptions,
+} from '../src/train/plan.js';
 import { Workspace } from '../src/train/workspace.js';
+import { buildPlan as legacyPlan, layerViews as legacyViews } from './lib/legacy/plan.js';
+import { Workspace as LegacyWorkspace } from './lib/legacy/workspace.js';
 
-const images = Number(process.argv[2] ?? 2048);
-const model = loadModel(process.argv[3] ?? 'mnist-cnn');
-const arch = { ...model.arch, readout: 'membrane' as const };
-const plan = buildPlan(arch, 'snn');
-const params =
-  model.network !== null ? flattenWeights(plan, model.network.weights) : kaimingInit(plan, 1, 0.5);
-const train = loadDataset('mnist', 'train', { limit: images });
-const flops = nominalTrainFlops(plan);
-console.log(
-  `MNIST CNN, ${plan.paramCount} weights, ${(flops / 1e6).toFixed(2)} MFLOP per training image (nominal), ${model.network !== null ? 'trained' : 'initial'} weights, ${images} images`,
-);
+const images = Number(process.argv[2] ?? 1024);
+const cifarDir =
+  process.argv[3] ?? process.env.TTFSIM_CIFAR10_DIR ?? '../shared/datasets/cifar-10-batches-bin';
 
-// Per-layer breakdown, one thread, batches of 64.
-{
-  const ws = new Workspace(plan, 64);
-  const weights = layerViews(plan, params);
-  const grads = layerViews(plan, new Float64Array(plan.paramCount));
-  const tF = new Float64Array(plan.steps.length);
-  let total = 0;
-  const t0 = performance.now();
-  for (let s = 0; s + 64 <= images; s += 64) {
-    ws.load({ images: train.images, labels: train.labels }, null, s, 64);
-    const a = performance.now();
-    ws.forward(weights);
-    const b = performance.now();
-    ws.loss(train.labels, s, { logitScale: 1 }, 1 / 64);
-    ws.backward(weights, grads);
-    const c = performance.now();
-    tF[0]! += b - a;
-    tF[1]! += c - b;
-    total += 64;
-  }
-  const sec = (performance.now() - t0) / 1000;
-  console.log(
-    `one thread, workspace only: ${(total / sec).toFixed(0)} img/s, ${((flops * total) / sec / 1e9).toFixed(2)} GFLOP/s; forward ${(tF[0]! / 1000).toFixed(2)} s, backward ${(tF[1]! / 1000).toFixed(2)} s`,
-  );
+interface Data {
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
 }
 
-const runs: [number, number][] = [
-  [1, 0],
-  [2, 0],
-  [2, 0.01],
-];
-for (const [workers, skipLoss] of runs) {
+const B = 64;
+
+/**
+ * Seconds of `step(start)` over `n` images in batches of 64 (after one batch of warm-up), one
+ * thread.
+ */
+function timeBatches(n: number, count: number, step: (start: number) => void): number {
+  let sec = 0;
+  for (let b = 0; b <= Math.floor(n / B); b++) {
+    const start = (b * B) % (count - B);
+    const t0 = performance.now();
+    step(start);
+    if (b > 0) sec += (performance.now() - t0) / 1000;
+  }
+  return sec;
+}
+
+function workspaceSeconds(arch: Architecture, params: Float32Array, d: Data, n: number): number {
+  const plan = buildPlan(arch, 'snn');
+  const ws = new Workspace(plan, B);
+  const stats = new Float32Array(0);
+  const grad = new Float64Array(plan.paramCount);
+  return timeBatches(n, d.count, (start) => {
+    ws.load(d, null, start, B);
+    ws.forward(params, stats, true);
+    ws.loss(d.labels, start, { logitScale: 1 }, 1 / B);
+    ws.backward(params, grad);
+  });
+}
+
+function legacySeconds(arch: Architecture, params: Float32Array, d: Data, n: number): number {
+  const plan = legacyPlan(arch, 'snn');
+  const ws = new LegacyWorkspace(plan, B);
+  const weights = legacyViews(plan, params);
+  const grads = legacyViews(plan, new Float64Array(plan.paramCount));
+  return timeBatches(n, d.count, (start) => {
+    ws.load(d, null, start, B);
+    ws.forward(weights);
+    ws.loss(d.labels, start, { logitScale: 1 }, 1 / B);
+    ws.backward(weights, grads);
+  });
+}
+
+async function engineRate(
+  arch: Architecture,
+  mode: NetMode,
+  planOptions: PlanOptions,
+  params: Float32Array,
+  d: Data,
+  workers: number,
+  optimizer: 'adam' | 'sgd',
+): Promise<number> {
   const engine = createEngine({
     arch,
-    mode: 'snn',
+    mode,
+    planOptions,
     workers,
     shards: 2,
-    maxBatch: 64,
-    train: { images: train.images, labels: train.labels, count: train.count },
+    maxBatch: B,
+    train: { images: d.images, labels: d.labels, count: d.count },
     test: null,
   });
   const cfg: TrainConfig = {
     epochs: 1,
-    batchSize: 64,
+    batchSize: B,
     seed: 1,
-    optimizer: defaultOptimizerConfig('adam'),
+    optimizer: defaultOptimizerConfig(optimizer),
     logitScale: 1,
     augmentShift: 0,
     shards: 2,
-    skipLoss,
   };
-  const state = initialState(params.slice(), 1);
-  const t0 = performance.now();
-  await trainLoop(engine, cfg, state, { train: train.count, test: 0 });
-  const sec = (performance.now() - t0) / 1000;
-  await engine.close();
-  const rate = train.count / sec;
+  try {
+    const state = initialState(params.slice(), 1, 'shuffle', initialStats(engine.plan));
+    const t0 = performance.now();
+    await trainLoop(engine, cfg, state, { train: d.count, test: 0 });
+    return d.count / ((performance.now() - t0) / 1000);
+  } finally {
+    await engine.close();
+  }
+}
+
+const line = (label: string, rate: number, flops: number) =>
   console.log(
-    `${workers} thread${workers > 1 ? 's' : ''}${skipLoss > 0 ? `, --skip-easy ${skipLoss}` : ', exact gradient'} (engine + Adam): ${rate.toFixed(0)} img/s, ${((flops * rate) / 1e9).toFixed(2)} GFLOP/s nominal, MNIST epoch (60,000) ~ ${(60000 / rate / 60).toFixed(1)} min`,
+    `  ${label.padEnd(46)} ${rate.toFixed(1).padStart(7)} img/s ${((rate * flops) / 1e9).toFixed(2).padStart(6)} GFLOP/s`,
   );
+
+async function bench(name: string, arch: Architecture, params: Float32Array, d: Data) {
+  const plan = buildPlan(arch, 'snn');
+  const flops = nominalTrainFlops(plan);
+  console.log(
+    `${name}: ${plan.paramCount.toLocaleString('en-US')} parameters, ${(flops / 1e6).toFixed(1)} MFLOP per training image (nominal), ${d.count} images`,
+  );
+  const n = Math.floor(Math.min(d.count - B, images) / B) * B;
+  const legacy = n / legacySeconds(arch, params, d, n);
+  const fresh = n / workspaceSeconds(arch, params, d, n);
+  line('workspace, one thread, legacy kernels', legacy, flops);
+  line('workspace, one thread, GEMM kernels', fresh, flops);
+  console.log(`  ratio (GEMM / legacy, one thread): ${(fresh / legacy).toFixed(2)}x`);
+  const r1 = await engineRate(arch, 'snn', {}, params, d, 1, 'adam');
+  const r2 = await engineRate(arch, 'snn', {}, params, d, 2, 'adam');
+  line('training steps (Adam), 1 worker', r1, flops);
+  line('training steps (Adam), 2 workers', r2, flops);
+  console.log(`  2 workers / 1 worker: ${(r2 / r1).toFixed(2)}x`);
+  return { legacy, fresh, r2 };
+}
+
+const mnistModel = loadModel('mnist-cnn');
+const mnistArch = { ...mnistModel.arch, readout: 'membrane' as const };
+const mnist = loadDataset('mnist', 'train', { limit: images + B });
+const mnistParams =
+  mnistModel.network !== null
+    ? flattenWeights(buildPlan(mnistArch, 'snn'), mnistModel.network.weights)
+    : kaimingInit(buildPlan(mnistArch, 'snn'), 1, 0.5);
+await bench('MNIST CNN (shipped weights)', mnistArch, mnistParams, mnist);
+
+if (existsSync(cifarDir)) {
+  const slim = loadModel('vgg16-slim', { skipWeights: true });
+  const arch = slim.arch;
+  const cifar = loadDataset(cifarDir, 'train', { limit: Math.max(images, 512) + B });
+  // bias-free so that the legacy kernels run the same network
+  const params = kaimingInit(buildPlan(arch, 'snn'), 1, 1);
+  await bench('CIFAR-10 VGG16-slim (Kaiming weights)', arch, params, cifar);
+  const annOpts: PlanOptions = { batchNorm: true, annActivation: 'relu' };
+  const annPlan = buildPlan(arch, 'ann', annOpts);
+  const annRate = await engineRate(
+    arch,
+    'ann',
+    annOpts,
+    kaimingInit(annPlan, 1, 1),
+    cifar,
+    2,
+    'sgd',
+  );
+  line('ANN phase (ReLU + batch norm, SGD), 2 workers', annRate, nominalAnnFlops(annPlan));
+  console.log(
+    `  projected epoch of 50,000 images: SNN ${(50000 / (await engineRate(arch, 'snn', { bias: true }, kaimingInit(buildPlan(arch, 'snn', { bias: true }), 1, 1), cifar, 2, 'adam')) / 60).toFixed(1)} min, ANN ${(50000 / annRate / 60).toFixed(1)} min (2 workers)`,
+  );
+} else {
+  console.log(`CIFAR-10 cases skipped: no ${cifarDir}`);
 }

@@ -1,5 +1,5 @@
 /**
- * Neuron activations of the trainer (see plan.ts) and the loss.
+ * Neuron activations of the trainer (see plan.ts) and the loss, on float32 buffers.
  *
  * DFT neuron (Eq. 7 in tau form, SPEC section 2), with `A = sum w tau`, `W = sum w` over the
  * spiking inputs: `tau = 1` if `A >= 1` (start), `(A + W) / (1 + W)` if `A + W > 0` (inside,
@@ -14,100 +14,137 @@
 import type { Activation } from './plan.js';
 
 /**
- * Applies the activation to `n` neurons: reads `a`, `ws`, writes `out`.
- * For `membrane` and `linear` (output layers without spikes) `out` receives 0: the stage has no
- * spikes; the logits come from {@link outputLogit}.
+ * The buffers of one weighted layer: `y` holds `rows` rows of `ld` floats for `A` and, when
+ * `dual`, another `rows` rows for `W` right after; `out` holds the layer's output compactly,
+ * `rows x channels` (NHWC).
+ */
+export interface ActShape {
+  rows: number;
+  channels: number;
+  ld: number;
+  dual: boolean;
+}
+
+/**
+ * Applies the activation: reads `y`, writes `out`. For `membrane` and `linear` (output layers
+ * without spikes) `out` receives 0: the stage has no spikes; the logits come from
+ * {@link outputLogits}. Returns the number of nonzero outputs (spikes).
  */
 export function activate(
   act: Activation,
-  a: Float64Array,
-  ws: Float64Array,
-  out: Float64Array,
-  n: number,
-): void {
+  y: Float32Array,
+  out: Float32Array,
+  sh: ActShape,
+): number {
+  const { rows, channels: C, ld } = sh;
+  const wOff = rows * ld;
+  let spikes = 0;
   switch (act) {
     case 'dft':
     case 'first-spike':
-      for (let i = 0; i < n; i++) {
-        const A = a[i]!;
-        const W = ws[i]!;
-        out[i] = A >= 1 ? 1 : A + W > 0 ? (A + W) / (1 + W) : 0;
+      for (let r = 0; r < rows; r++) {
+        const o = r * ld;
+        const q = r * C;
+        for (let c = 0; c < C; c++) {
+          const A = y[o + c]!;
+          const W = y[wOff + o + c]!;
+          const t = A >= 1 ? 1 : A + W > 0 ? (A + W) / (1 + W) : 0;
+          out[q + c] = t;
+          if (t !== 0) spikes++;
+        }
       }
-      return;
+      return spikes;
     case 'relu1':
-      for (let i = 0; i < n; i++) {
-        const A = a[i]!;
-        out[i] = A <= 0 ? 0 : Math.min(A, 1);
+    case 'relu':
+      for (let r = 0; r < rows; r++) {
+        const o = r * ld;
+        const q = r * C;
+        for (let c = 0; c < C; c++) {
+          const A = y[o + c]!;
+          const t = A <= 0 ? 0 : act === 'relu1' && A > 1 ? 1 : A;
+          out[q + c] = t;
+          if (t !== 0) spikes++;
+        }
       }
-      return;
+      return spikes;
     case 'membrane':
     case 'linear':
-      out.fill(0, 0, n);
-      return;
+      out.fill(0, 0, rows * C);
+      return 0;
   }
 }
 
-/** The quantity the output layer's logits are made of, before the logit scale. */
-export function outputLogit(act: Activation, a: number, ws: number, tau: number): number {
-  switch (act) {
-    case 'membrane':
-      return a + ws;
-    case 'linear':
-      return a;
-    default:
-      return tau;
+/** The output layer's logits before the logit scale (tau, `V = A + W` or `A`), `rows x C`. */
+export function outputLogits(
+  act: Activation,
+  y: Float32Array,
+  out: Float32Array,
+  sh: ActShape,
+  logits: Float64Array,
+): void {
+  const { rows, channels: C, ld } = sh;
+  const wOff = rows * ld;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < C; c++) {
+      const o = r * ld + c;
+      logits[r * C + c] =
+        act === 'membrane' ? y[o]! + y[wOff + o]! : act === 'linear' ? y[o]! : out[r * C + c]!;
+    }
   }
 }
 
 /**
- * Turns `g = dL/d(output)` into the accumulator gradients, in place: on return `a` holds
- * `gA = dL/dA` and `ws` holds `gW = dL/dW`. `out` is the forward output (tau).
- * For the output layer `g` is `dL/d(outputLogit)`.
+ * Turns `g = dL/d(output)` (compact, `rows x C`) into the gradients of the sums, `gy` (laid out
+ * like `y`): `gA = dL/dA` and, when dual, `gW = dL/dW`. For the output layer `g` is
+ * `dL/d(logit)`. DFT neuron, inside case only (Eq. 9-10 in tau form):
+ * `d tau / d A = 1 / (1 + W)`, `d tau / d W = (1 - tau) / (1 + W)`.
  */
 export function activationBackward(
   act: Activation,
-  g: Float64Array,
-  a: Float64Array,
-  ws: Float64Array,
-  out: Float64Array,
-  n: number,
+  g: Float32Array,
+  y: Float32Array,
+  out: Float32Array,
+  gy: Float32Array,
+  sh: ActShape,
 ): void {
-  switch (act) {
-    case 'dft':
-    case 'first-spike':
-      for (let i = 0; i < n; i++) {
-        const A = a[i]!;
-        const W = ws[i]!;
-        const gi = g[i]!;
-        if (A < 1 && A + W > 0 && gi !== 0) {
-          const inv = 1 / (1 + W);
-          a[i] = gi * inv;
-          ws[i] = gi * (1 - out[i]!) * inv;
-        } else {
-          a[i] = 0;
-          ws[i] = 0;
+  const { rows, channels: C, ld, dual } = sh;
+  const wOff = rows * ld;
+  for (let r = 0; r < rows; r++) {
+    const o = r * ld;
+    const q = r * C;
+    for (let c = 0; c < C; c++) {
+      const gi = g[q + c]!;
+      const A = y[o + c]!;
+      let gA = 0;
+      let gW = 0;
+      switch (act) {
+        case 'dft':
+        case 'first-spike': {
+          const W = y[wOff + o + c]!;
+          if (gi !== 0 && A < 1 && A + W > 0) {
+            const inv = 1 / (1 + W);
+            gA = gi * inv;
+            gW = gi * (1 - out[q + c]!) * inv;
+          }
+          break;
         }
+        case 'relu1':
+          gA = A > 0 && A < 1 ? gi : 0;
+          break;
+        case 'relu':
+          gA = A > 0 ? gi : 0;
+          break;
+        case 'membrane':
+          gA = gi;
+          gW = gi;
+          break;
+        case 'linear':
+          gA = gi;
+          break;
       }
-      return;
-    case 'relu1':
-      for (let i = 0; i < n; i++) {
-        const A = a[i]!;
-        a[i] = A > 0 && A < 1 ? g[i]! : 0;
-        ws[i] = 0;
-      }
-      return;
-    case 'membrane':
-      for (let i = 0; i < n; i++) {
-        a[i] = g[i]!;
-        ws[i] = g[i]!;
-      }
-      return;
-    case 'linear':
-      for (let i = 0; i < n; i++) {
-        a[i] = g[i]!;
-        ws[i] = 0;
-      }
-      return;
+      gy[o + c] = gA;
+      if (dual) gy[wOff + o + c] = gW;
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Training checkpoints: `<out>/checkpoint.json` (epoch, optimizer step, RNG state, history, the
  * run configuration and the model manifest) and `<out>/checkpoint-e<NNNN>.safetensors` (flat
- * float32 tensors `params`, `adam_m`, `adam_v`: the whole numeric state, exactly).
+ * float32 tensors `params`, `adam_m`, `adam_v` and, with batch norm, `bn_stats`: the whole numeric
+ * state, exactly).
  *
  * Writing is atomic as a whole: the weights go to a new file named after the epoch, then the
  * JSON that points at it replaces the old one (both via temp file + rename), and only then is
@@ -50,6 +51,9 @@ export function saveCheckpoint<C>(
       params: { shape: [P], data: state.params },
       adam_m: { shape: [P], data: state.opt.m },
       adam_v: { shape: [P], data: state.opt.v },
+      ...(state.stats.length > 0
+        ? { bn_stats: { shape: [state.stats.length], data: state.stats } }
+        : {}),
     },
     { format: FORMAT, epoch: String(state.epoch) },
   );
@@ -100,6 +104,7 @@ export function loadCheckpoint<C>(dir: string): { file: CheckpointFile<C>; state
   const state: TrainState = {
     epoch: file.epoch,
     params,
+    stats: st.tensors.has('bn_stats') ? get('bn_stats') : new Float32Array(0),
     opt: { step: file.optimizerStep, m: get('adam_m'), v: get('adam_v') },
     rng: file.rng,
     history: file.history,

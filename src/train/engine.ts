@@ -10,8 +10,16 @@
 import type { Worker } from 'node:worker_threads';
 import type { Architecture } from '../snn/network.js';
 import { siblingModule, spawnWorker } from '../util/worker.js';
-import type { NetMode, TrainPlan } from './plan.js';
-import { ComputeContext, type SharedSetup, type SharedSource, shardRange } from './shard.js';
+import { BN_MOMENTUM, updateRunning } from './batchnorm.js';
+import type { NetMode, PlanOptions, TrainPlan } from './plan.js';
+import {
+  type AugmentFlags,
+  ComputeContext,
+  type SharedSetup,
+  type SharedSource,
+  setupPlan,
+  shardRange,
+} from './shard.js';
 import { addStats, type BatchStats, emptyStats, type LossOptions } from './workspace.js';
 
 /** A labeled data set in memory: `count` frames of raw input values, frame-major. */
@@ -24,6 +32,8 @@ export interface LabeledData {
 export interface EngineOptions {
   arch: Architecture;
   mode: NetMode;
+  /** Batch norm, biases, the ANN's activation (plan.ts). */
+  planOptions?: PlanOptions;
   /** Threads: 1 (or 0) computes in this thread, more spawns worker threads. */
   workers: number;
   /** Shards per batch (fixed, independent of `workers`). */
@@ -36,17 +46,24 @@ export interface EngineOptions {
 
 export interface Engine {
   readonly plan: TrainPlan;
-  /** The flat weights every thread reads (write them between steps only). */
+  /** The flat parameters every thread reads (write them between steps only). */
   readonly params: Float32Array;
+  /** Batch-norm running statistics (updated by {@link gradient}, read in evaluation). */
+  readonly stats: Float32Array;
   /** Frame indices of the next batch (write before {@link gradient}). */
   readonly batch: Int32Array;
-  /** Shifts (dx, dy) per batch frame, used when `useShifts`. */
+  /** Shifts (dx, dy) per batch frame, used when `aug.shifts`. */
   readonly shifts: Int8Array;
-  /** Mean-loss gradient of the current batch into `out` (summed over shards in order). */
+  /** Horizontal flips (0 or 1) per batch frame, used when `aug.flips`. */
+  readonly flips: Uint8Array;
+  /**
+   * Mean-loss gradient of the current batch into `out` (summed over shards in order); updates
+   * the running statistics of batch norm from the shards' batch statistics.
+   */
   gradient(
     batchSize: number,
     loss: LossOptions,
-    useShifts: boolean,
+    aug: AugmentFlags,
     out: Float64Array,
   ): Promise<BatchStats>;
   /** Forward statistics of the first `count` frames of a split. */
@@ -58,24 +75,37 @@ function shared(bytes: number, useShared: boolean): ArrayBufferLike {
   return useShared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
 }
 
-function isBytes(images: Float32Array | Uint8Array): boolean {
-  if (images instanceof Uint8Array) return true;
-  for (let i = 0; i < images.length; i++) {
-    const v = images[i]!;
-    if (!(v >= 0 && v <= 255 && Math.floor(v) === v)) return false;
+/**
+ * The divisor that turns the images into bytes exactly (`v = byte / divisor`, float32 as the
+ * loaders compute it): 1 for raw 0..255 values (MNIST), 255 for byte / 255 (CIFAR-10); null
+ * when neither holds (the images are then shared as float32).
+ */
+function byteDivisor(images: Float32Array | Uint8Array, n: number): number | null {
+  if (images instanceof Uint8Array) return 1;
+  for (const d of [1, 255]) {
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) {
+      const b = Math.round(images[i]! * d);
+      ok = b >= 0 && b <= 255 && Math.fround(b / d) === images[i];
+    }
+    if (ok) return d;
   }
-  return true;
+  return null;
 }
 
 function shareSource(d: LabeledData, frameSize: number, useShared: boolean): SharedSource {
   const n = d.count * frameSize;
-  const bytes = isBytes(d.images);
-  const images = shared(bytes ? n : 4 * n, useShared);
-  if (bytes) new Uint8Array(images).set(d.images.subarray(0, n));
-  else new Float32Array(images).set(d.images.subarray(0, n));
+  const divisor = byteDivisor(d.images, n);
+  const images = shared(divisor !== null ? n : 4 * n, useShared);
+  if (divisor === null) new Float32Array(images).set(d.images.subarray(0, n));
+  else if (d.images instanceof Uint8Array) new Uint8Array(images).set(d.images.subarray(0, n));
+  else {
+    const u = new Uint8Array(images);
+    for (let i = 0; i < n; i++) u[i] = Math.round(d.images[i]! * divisor);
+  }
   const labels = shared(d.count, useShared);
   new Uint8Array(labels).set(d.labels.subarray(0, d.count));
-  return { images, kind: bytes ? 'u8' : 'f32', labels };
+  return { images, kind: divisor !== null ? 'u8' : 'f32', divisor: divisor ?? 1, labels };
 }
 
 function sumSlots(grads: Float64Array, shards: number, P: number, out: Float64Array): void {
@@ -93,39 +123,45 @@ interface Pending {
 
 export function createEngine(opts: EngineOptions): Engine {
   const useWorkers = opts.workers > 1;
-  const evalChunk = opts.evalChunk ?? 256;
-  const probe = new ComputeContext({
-    arch: opts.arch,
-    mode: opts.mode,
-    shards: 1,
-    maxBatch: 1,
-    evalChunk: 1,
-    params: new ArrayBuffer(0),
-    grads: new ArrayBuffer(0),
-    batch: new ArrayBuffer(4),
-    shifts: new ArrayBuffer(2),
-    train: { images: new ArrayBuffer(0), kind: 'u8', labels: new ArrayBuffer(0) },
-    test: null,
-  });
-  const plan = probe.plan;
+  const evalChunk = opts.evalChunk ?? 64;
+  const planOptions = opts.planOptions ?? {};
+  const plan = setupPlan({ arch: opts.arch, mode: opts.mode, planOptions });
   const P = plan.paramCount;
+  const S = plan.statsCount;
   const setup: SharedSetup = {
     arch: opts.arch,
     mode: opts.mode,
+    planOptions,
     shards: opts.shards,
     maxBatch: opts.maxBatch,
     evalChunk,
     params: shared(4 * P, useWorkers),
     grads: shared(8 * P * opts.shards, useWorkers),
+    stats: shared(4 * S, useWorkers),
+    shardStats: shared(8 * S * opts.shards, useWorkers),
     batch: shared(4 * opts.maxBatch, useWorkers),
     shifts: shared(2 * opts.maxBatch, useWorkers),
+    flips: shared(opts.maxBatch, useWorkers),
     train: shareSource(opts.train, plan.inputSize, useWorkers),
     test: opts.test === null ? null : shareSource(opts.test, plan.inputSize, useWorkers),
   };
   const params = new Float32Array(setup.params);
+  const stats = new Float32Array(setup.stats);
   const batch = new Int32Array(setup.batch);
   const shifts = new Int8Array(setup.shifts);
+  const flips = new Uint8Array(setup.flips);
   const grads = new Float64Array(setup.grads);
+  const shardStats = new Float64Array(setup.shardStats);
+  /** Running statistics from the shards of a batch of `batchSize` frames that had frames. */
+  const updateStats = (batchSize: number) => {
+    if (S === 0) return;
+    const slots: Float64Array[] = [];
+    for (let s = 0; s < opts.shards; s++) {
+      const [a, b] = shardRange(s, opts.shards, batchSize);
+      if (b > a) slots.push(shardStats.subarray(s * S, (s + 1) * S));
+    }
+    updateRunning(stats, slots, BN_MOMENTUM);
+  };
   const counts = { train: opts.train.count, test: opts.test?.count ?? 0 };
 
   const chunks = (count: number): [number, number][] => {
@@ -143,15 +179,18 @@ export function createEngine(opts: EngineOptions): Engine {
     return {
       plan,
       params,
+      stats,
       batch,
       shifts,
-      async gradient(batchSize, loss, useShifts, out) {
-        let stats = emptyStats();
+      flips,
+      async gradient(batchSize, loss, aug, out) {
+        let st = emptyStats();
         for (let s = 0; s < opts.shards; s++) {
-          stats = addStats(stats, ctx.gradShard(s, batchSize, loss, useShifts));
+          st = addStats(st, ctx.gradShard(s, batchSize, loss, aug));
         }
         sumSlots(grads, opts.shards, P, out);
-        return stats;
+        updateStats(batchSize);
+        return st;
       },
       async evaluate(split, count, loss) {
         checkCount(split, count);
@@ -198,25 +237,28 @@ export function createEngine(opts: EngineOptions): Engine {
   return {
     plan,
     params,
+    stats,
     batch,
     shifts,
-    async gradient(batchSize, loss, useShifts, out) {
+    flips,
+    async gradient(batchSize, loss, aug, out) {
       const perWorker: number[][] = workers.map(() => []);
       for (let s = 0; s < opts.shards; s++) perWorker[s % W]!.push(s);
       const replies = await Promise.all(
         perWorker.map((shards, w) =>
           shards.length === 0
             ? Promise.resolve([])
-            : ask(w, { kind: 'grad', shards, batchSize, loss, useShifts }),
+            : ask(w, { kind: 'grad', shards, batchSize, loss, aug }),
         ),
       );
-      let stats = emptyStats();
+      let st = emptyStats();
       for (let s = 0; s < opts.shards; s++) {
         const w = s % W;
-        stats = addStats(stats, replies[w]![perWorker[w]!.indexOf(s)]!);
+        st = addStats(st, replies[w]![perWorker[w]!.indexOf(s)]!);
       }
       sumSlots(grads, opts.shards, P, out);
-      return stats;
+      updateStats(batchSize);
+      return st;
     },
     async evaluate(split, count, loss) {
       checkCount(split, count);

@@ -5,8 +5,10 @@
  */
 import { createRng, deriveSeed } from '../kernel/rng.js';
 import { importNetwork } from '../model/import.js';
-import type { Architecture, Network } from '../snn/network.js';
+import { foldBatchNorm } from '../snn/batchnorm.js';
+import { type Architecture, layerBias, type Network } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
+import { BN_EPS } from './batchnorm.js';
 import type { TrainPlan } from './plan.js';
 
 /**
@@ -22,8 +24,87 @@ export function kaimingInit(plan: TrainPlan, seed: number, scale: number): Float
     const fanIn = s.paramCount / s.outShape.c;
     const std = scale * Math.sqrt(2 / fanIn);
     for (let k = 0; k < s.paramCount; k++) out[s.paramOffset + k] = std * rng.normal();
+    // biases and batch-norm shifts start at 0, batch-norm scales at 1 (PyTorch)
+    if (s.gammaOffset >= 0) out.fill(1, s.gammaOffset, s.gammaOffset + s.channels);
   }
   return out;
+}
+
+/** Batch-norm running statistics at the start (PyTorch): mean 0, variance 1. */
+export function initialStats(plan: TrainPlan): Float32Array {
+  const out = new Float32Array(plan.statsCount);
+  for (const s of plan.steps) {
+    if (s.statsOffset >= 0) out.fill(1, s.statsOffset + s.channels, s.statsOffset + 2 * s.channels);
+  }
+  return out;
+}
+
+/**
+ * The flat parameters of a network laid out by `plan` (weights and, where the plan has them,
+ * biases; a plan with batch norm is not a target: its scales and shifts stay at 1 and 0).
+ * A network bias on a layer the plan gives none is an error.
+ */
+export function flattenNetwork(plan: TrainPlan, net: Network): Float32Array {
+  const out = flattenWeights(plan, net.weights);
+  for (const s of plan.steps) {
+    const b = layerBias(net, s.index);
+    if (s.gammaOffset >= 0) out.fill(1, s.gammaOffset, s.gammaOffset + s.channels);
+    if (b === null) continue;
+    if (s.biasOffset < 0) {
+      throw new UserError(`layer ${s.layer.name}: the network has a bias, the training plan none`);
+    }
+    out.set(b, s.biasOffset);
+  }
+  return out;
+}
+
+/**
+ * The network of flat parameters laid out by `plan`: weights, biases, and batch norm folded
+ * into weights and biases with the running statistics (SPEC section 3, exact). Every weighted
+ * layer with a bias or batch norm gets `bias: true`; the architecture is otherwise `plan.arch`.
+ */
+export function networkFromParams(
+  plan: TrainPlan,
+  params: Float32Array,
+  stats: Float32Array,
+): Network {
+  const weights: Float32Array[] = [];
+  const biases: (Float32Array | null)[] = [];
+  const layers = plan.arch.layers.map((l) => ({ ...l }));
+  for (const s of plan.steps) {
+    if (s.paramOffset < 0) {
+      weights.push(new Float32Array(0));
+      biases.push(null);
+      continue;
+    }
+    const w = params.slice(s.paramOffset, s.paramOffset + s.paramCount);
+    const b = s.biasOffset < 0 ? null : params.slice(s.biasOffset, s.biasOffset + s.channels);
+    if (s.gammaOffset >= 0) {
+      const C = s.channels;
+      const f = foldBatchNorm(w, b, C, {
+        gamma: params.subarray(s.gammaOffset, s.gammaOffset + C),
+        beta: params.subarray(s.betaOffset, s.betaOffset + C),
+        mean: stats.subarray(s.statsOffset, s.statsOffset + C),
+        variance: stats.subarray(s.statsOffset + C, s.statsOffset + 2 * C),
+        eps: BN_EPS,
+      });
+      weights.push(f.weights);
+      biases.push(f.bias);
+    } else {
+      weights.push(w);
+      biases.push(b);
+    }
+    const layer = layers[s.index]!;
+    if ((layer.kind === 'conv' || layer.kind === 'dense') && biases[s.index] !== null) {
+      layer.bias = true;
+    }
+  }
+  const hasBias = biases.some((b) => b !== null);
+  return {
+    arch: { ...plan.arch, layers },
+    weights,
+    ...(hasBias ? { biases } : {}),
+  };
 }
 
 /** Copies per-layer weights into a flat vector laid out by `plan`. */

@@ -24,8 +24,13 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   /** Logit scale of the cross-entropy (SPEC section 3). */
   logitScale: number;
-  /** Random shifts of up to this many pixels in x and y (0: no augmentation). */
+  /**
+   * Random shifts of up to this many pixels in x and y, zero fill (0: none): the random crop of
+   * an image zero-padded by this many pixels.
+   */
   augmentShift: number;
+  /** Random horizontal flips (half of the frames). */
+  augmentFlip?: boolean;
   /** Shards per batch (fixes the summation order of the gradient). */
   shards: number;
   /** Frames with a loss below this skip the backward pass (0 or absent: exact gradient). */
@@ -45,13 +50,18 @@ export interface EpochRecord {
   testSparsity: number | null;
   /** Wall-clock seconds of the epoch when the caller supplies a clock, else null. */
   seconds: number | null;
+  /** The phase of the run (`ann` or `snn`) and its number of epochs, when a run reports it. */
+  phase?: 'ann' | 'snn';
+  epochs?: number;
 }
 
 export interface TrainState {
   /** Completed epochs. */
   epoch: number;
-  /** Flat weights (float32). */
+  /** Flat parameters (float32, plan layout). */
   params: Float32Array;
+  /** Batch-norm running statistics (float32, plan layout; empty without batch norm). */
+  stats: Float32Array;
   opt: OptimizerState;
   /** State of the shuffling generator at the start of epoch `epoch`. */
   rng: object;
@@ -77,10 +87,16 @@ export interface TrainHooks {
   stop?: () => boolean;
 }
 
-export function initialState(params: Float32Array, seed: number, label = 'shuffle'): TrainState {
+export function initialState(
+  params: Float32Array,
+  seed: number,
+  label = 'shuffle',
+  stats: Float32Array = new Float32Array(0),
+): TrainState {
   return {
     epoch: 0,
     params,
+    stats,
     opt: createOptimizerState(params.length),
     rng: createRng(deriveSeed(seed, label)).state(),
     history: [],
@@ -114,6 +130,13 @@ export async function trainLoop(
 ): Promise<TrainState> {
   engine.params.set(state.params);
   state.params = engine.params;
+  if (state.stats.length !== engine.stats.length) {
+    throw new Error(
+      `${state.stats.length} running statistics, the plan has ${engine.stats.length}`,
+    );
+  }
+  engine.stats.set(state.stats);
+  state.stats = engine.stats;
   const P = engine.plan.paramCount;
   const grad = new Float64Array(P);
   const loss = { logitScale: cfg.logitScale, ...(cfg.skipLoss ? { skipLoss: cfg.skipLoss } : {}) };
@@ -128,7 +151,9 @@ export async function trainLoop(
     const e = state.epoch;
     const rng = restoreRng(state.rng);
     const order = permutation(rng, counts.train);
-    const lr = learningRate(cfg.optimizer, e);
+    const lr = learningRate(cfg.optimizer, e, cfg.epochs);
+    const batches = Math.ceil(counts.train / B);
+    const aug = { shifts: cfg.augmentShift > 0, flips: cfg.augmentFlip === true };
     let lossSum = 0;
     let correct = 0;
     let spikes = 0;
@@ -140,8 +165,13 @@ export async function trainLoop(
       if (s > 0) {
         for (let k = 0; k < 2 * n; k++) engine.shifts[k] = rng.int(2 * s + 1) - s;
       }
-      const st = await engine.gradient(n, loss, s > 0, grad);
-      optimizerStep(cfg.optimizer, state.opt, engine.params, grad, lr);
+      if (aug.flips) for (let k = 0; k < n; k++) engine.flips[k] = rng.int(2);
+      const st = await engine.gradient(n, loss, aug, grad);
+      const stepLr =
+        cfg.optimizer.schedule === 'cosine'
+          ? learningRate(cfg.optimizer, e + start / B / batches, cfg.epochs)
+          : lr;
+      optimizerStep(cfg.optimizer, state.opt, engine.params, grad, stepLr);
       lossSum += st.lossSum;
       correct += st.correct;
       spikes += st.spikes;

@@ -11,7 +11,12 @@
  * - `membrane`: output layer of the membrane readout, logits `V = A + W` (no spike).
  * - `first-spike`: output layer of the first-spike readout, a `dft` layer whose logits are
  *   `scale * tau` (Eq. 8 with the logit scale as the `T_w` the loss sees).
+ * - `relu`: `max(A, 0)`; the ANN trained with batch norm, normalized to ReLU1 afterwards.
  * - `linear`: output layer of the ANN, logits `A`.
+ *
+ * A weighted layer may add a bias `b` (SPEC section 3: a spike at `tau = 1` of the input window,
+ * so `A += b` and `W += b`) and, in training only, batch norm over `A` (see batchnorm.ts), which
+ * is folded into weights and biases when the model is saved.
  */
 import {
   type Architecture,
@@ -22,10 +27,20 @@ import {
   weightCount,
 } from '../snn/network.js';
 
-export type Activation = 'dft' | 'relu1' | 'membrane' | 'first-spike' | 'linear';
+export type Activation = 'dft' | 'relu1' | 'relu' | 'membrane' | 'first-spike' | 'linear';
 
 /** `snn`: the DFT network as the reference forward pass computes it; `ann`: its ReLU1 twin. */
 export type NetMode = 'snn' | 'ann';
+
+/** How the trainer builds the network on top of the architecture. */
+export interface PlanOptions {
+  /** Batch norm after every weighted layer but the output one. */
+  batchNorm?: boolean;
+  /** A bias on every weighted layer (layers with batch norm use its shift instead). */
+  bias?: boolean;
+  /** Hidden activation of the ANN: `relu1` (the paper's) or `relu` (with batch norm). */
+  annActivation?: 'relu1' | 'relu';
+}
 
 export interface PlanStep {
   layer: LayerSpec;
@@ -39,7 +54,22 @@ export interface PlanStep {
   act: Activation | null;
   /** Offset of this layer's weights in the flat parameter vector; -1 without weights. */
   paramOffset: number;
+  /** Number of weights (the weight tensor only). */
   paramCount: number;
+  /** Offset of the bias (one per output channel / unit), -1 without. */
+  biasOffset: number;
+  /** Offsets of batch norm's scale and shift, -1 without batch norm. */
+  gammaOffset: number;
+  betaOffset: number;
+  /** Offset of the running mean (then the running variance) in the statistics vector, or -1. */
+  statsOffset: number;
+  /** Output channels (conv) or units (dense); 0 for pool and flatten. */
+  channels: number;
+  /**
+   * True when the activation needs `W = sum w` over the spiking inputs besides `A` (the DFT
+   * neuron and the membrane readout): the layer then computes both sums.
+   */
+  dual: boolean;
   /** True when the output counts towards the paper's sparsity (weighted, not the encoding). */
   countsSpikes: boolean;
 }
@@ -52,16 +82,25 @@ export interface TrainPlan {
   inputSize: number;
   /** Number of output neurons (classes). */
   outputSize: number;
-  /** Total weights, all layers. */
+  /** Total parameters, all layers (weights, biases, batch-norm scales and shifts). */
   paramCount: number;
+  /** Batch-norm running statistics (mean and variance per channel), all layers. */
+  statsCount: number;
+  options: Required<PlanOptions>;
   /** The paper's neuron count (sparsity denominator). */
   neurons: number;
 }
 
-export function buildPlan(arch: Architecture, mode: NetMode): TrainPlan {
+export function buildPlan(arch: Architecture, mode: NetMode, opts: PlanOptions = {}): TrainPlan {
+  const options: Required<PlanOptions> = {
+    batchNorm: opts.batchNorm ?? false,
+    bias: opts.bias ?? false,
+    annActivation: opts.annActivation ?? 'relu1',
+  };
   const st = stages(arch);
   const last = arch.layers.length - 1;
   let offset = 0;
+  let statsOffset = 0;
   const steps: PlanStep[] = arch.layers.map((layer, i) => {
     const inShape = st[i]!.shape;
     const outShape = st[i + 1]!.shape;
@@ -70,13 +109,36 @@ export function buildPlan(arch: Architecture, mode: NetMode): TrainPlan {
     if (weighted) {
       if (i === last) {
         act = mode === 'ann' ? 'linear' : arch.readout === 'membrane' ? 'membrane' : 'first-spike';
-      } else if (mode === 'ann' || (i === 0 && arch.encoding.kind === 'direct')) {
+      } else if (mode === 'ann') {
+        act = options.annActivation;
+      } else if (i === 0 && arch.encoding.kind === 'direct') {
         act = 'relu1';
       } else {
         act = 'dft';
       }
     }
     const count = weighted ? weightCount(layer, inShape) : 0;
+    const channels = weighted ? outShape.c : 0;
+    const bn = weighted && i !== last && options.batchNorm;
+    // the output layer of a batch-norm network has a bias, as PyTorch's nn.Linear does
+    const hasBias =
+      weighted &&
+      !bn &&
+      (options.bias ||
+        (options.batchNorm && i === last) ||
+        ('bias' in layer && layer.bias === true));
+    const at = (present: boolean, n: number): number => {
+      if (!present) return -1;
+      const o = offset;
+      offset += n;
+      return o;
+    };
+    const paramOffset = at(weighted, count);
+    const biasOffset = at(hasBias, channels);
+    const gammaOffset = at(bn, channels);
+    const betaOffset = at(bn, channels);
+    const so = bn ? statsOffset : -1;
+    if (bn) statsOffset += 2 * channels;
     const step: PlanStep = {
       layer,
       index: i,
@@ -85,11 +147,16 @@ export function buildPlan(arch: Architecture, mode: NetMode): TrainPlan {
       inSize: inShape.c * inShape.h * inShape.w,
       outSize: outShape.c * outShape.h * outShape.w,
       act,
-      paramOffset: weighted ? offset : -1,
+      paramOffset,
       paramCount: count,
+      biasOffset,
+      gammaOffset,
+      betaOffset,
+      statsOffset: so,
+      channels,
+      dual: act === 'dft' || act === 'first-spike' || act === 'membrane',
       countsSpikes: weighted,
     };
-    offset += count;
     return step;
   });
   return {
@@ -99,8 +166,20 @@ export function buildPlan(arch: Architecture, mode: NetMode): TrainPlan {
     inputSize: st[0]!.size,
     outputSize: st[st.length - 1]!.size,
     paramCount: offset,
+    statsCount: statsOffset,
+    options,
     neurons: paperNeuronCount(arch),
   };
+}
+
+/** Views of one flat parameter (or gradient) vector: the biases, null for layers without. */
+export function biasViews<T extends Float32Array | Float64Array>(
+  plan: TrainPlan,
+  flat: T,
+): (T | null)[] {
+  return plan.steps.map((s) =>
+    s.biasOffset < 0 ? null : (flat.subarray(s.biasOffset, s.biasOffset + s.channels) as T),
+  );
 }
 
 /** Views of one flat parameter (or gradient) vector, one per layer (empty for pool/flatten). */
@@ -129,4 +208,12 @@ export function nominalTrainFlops(plan: TrainPlan): number {
     }
   }
   return synapses * 10;
+}
+
+/**
+ * Nominal floating-point operations per image of one ANN training step: 2 per synapse forward
+ * (`A` only), 4 backward (weight and input gradients).
+ */
+export function nominalAnnFlops(plan: TrainPlan): number {
+  return (nominalTrainFlops(plan) / 10) * 6;
 }

@@ -1,44 +1,45 @@
 /**
- * A whole training run, as `ttfsim train` performs it: model and data, initial weights
- * (Kaiming, a ReLU1 ANN trained first, or a file), the training loop with a checkpoint after
- * every epoch, `--resume`, and the final model (manifest + safetensors with provenance).
+ * A whole training run, as `ttfsim train` performs it, in up to two phases with a checkpoint
+ * after every epoch of either:
+ *
+ * 1. `ann` (with `--init ann`): the ANN twin of the architecture, ReLU1 (the paper's bias-free
+ *    recipe) or ReLU with batch norm (how networks are usually trained); then batch norm is
+ *    folded into weights and biases (exact) and a ReLU network is normalized to ReLU1 from
+ *    activation percentiles on training images (normalize.ts).
+ * 2. `snn`: the DFT network (DTA-TTFS), from that ANN, from Kaiming weights or from a file
+ *    (`--init FILE`: a model or a PyTorch safetensors export, batch norm folded at load and,
+ *    with `normalize`, normalized the same way).
+ *
+ * `--resume` continues from the checkpoint in either phase. Options given again on resume that
+ * differ from the stored run are applied from that point on and recorded (`changes` in the
+ * checkpoint and the provenance), never ignored; the ones that cannot change mid-run are refused.
+ * The final model (manifest + safetensors with biases) carries the provenance.
  */
 import { join } from 'node:path';
-import { loadDataset } from '../data/dataset.js';
+import { type Dataset, loadDataset } from '../data/dataset.js';
 import { loadManifest, resolveModelPath } from '../model/load.js';
 import { type ModelManifest, manifestToArchitecture } from '../model/manifest.js';
 import { saveModel } from '../model/save.js';
-import type { Readout } from '../snn/network.js';
+import type { Architecture, Network } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { createEngine, type LabeledData } from './engine.js';
-import { flattenWeights, kaimingInit, loadInitWeights, unflattenWeights } from './init.js';
+import { createEngine, type Engine, type LabeledData } from './engine.js';
 import {
-  initialState,
-  type TrainConfig,
-  type TrainHooks,
-  type TrainState,
-  trainLoop,
-} from './loop.js';
-import type { OptimizerConfig } from './optimizer.js';
-import { buildPlan } from './plan.js';
+  flattenNetwork,
+  initialStats,
+  kaimingInit,
+  loadInitNetwork,
+  networkFromParams,
+} from './init.js';
+import { initialState, type TrainHooks, type TrainState, trainLoop } from './loop.js';
+import { normalizeRelu } from './normalize.js';
+import { buildPlan, type NetMode, type PlanOptions } from './plan.js';
 
-/** Everything that determines the run's result (stored in the checkpoint). */
-export interface RunConfig {
-  /** Output model name (`<out>/<name>.json`). */
-  name: string;
-  /** `mnist`, `cifar10` or a dataset folder. */
-  data: string;
-  trainLimit: number | null;
-  testLimit: number | null;
-  readout: Readout;
-  /** `kaiming`, `ann` (train a ReLU1 ANN first) or a path to a model / safetensors file. */
-  init: string;
-  initScale: number;
-  annEpochs: number;
-  train: TrainConfig;
-}
+export { type AnnConfig, defaultRunConfig, type RunConfig } from './config.js';
+
+import { annConfig, type Progress, type RunConfig } from './config.js';
+import { provenanceOf } from './provenance.js';
 
 export interface RunOptions {
   /** Model manifest (path or bundled name); ignored when resuming. */
@@ -46,13 +47,16 @@ export interface RunOptions {
   out: string;
   resume: boolean;
   workers: number;
-  /** The run's configuration; when resuming only `train.epochs` is taken (to extend a run). */
+  /** The run's configuration; when resuming, the stored one with {@link explicit} applied. */
   config: RunConfig;
   /**
-   * When resuming: a new learning-rate schedule for the remaining epochs (given explicitly on
-   * the command line). Changes the run, so it no longer equals an uninterrupted one.
+   * When resuming: the options given explicitly, as paths into {@link RunConfig} (`train.epochs`,
+   * `train.optimizer.lr`, `ann.train.epochs`, ...). Their values in `config` replace the stored
+   * ones and are recorded; any other stored value is kept.
    */
-  schedule?: { milestones?: number[]; gamma?: number };
+  explicit?: string[];
+  /** Refuse a folder that holds a checkpoint unless resuming (set by the CLI unless --force). */
+  refuseExisting?: boolean;
 }
 
 export interface RunHooks extends TrainHooks {
@@ -69,30 +73,78 @@ export interface RunResult {
   manifest: ModelManifest;
 }
 
-function toLabeled(d: { images: Float32Array; labels: Uint8Array; count: number }): LabeledData {
+interface Stored {
+  config: RunConfig;
+  progress: Progress;
+}
+
+/** Options that cannot change once a run has started (their paths in RunConfig). */
+const FIXED = [
+  'data',
+  'init',
+  'initScale',
+  'readout',
+  'trainLimit',
+  'ann.activation',
+  'ann.batchNorm',
+  'ann.bias',
+  'train.seed',
+  'train.batchSize',
+  'train.shards',
+];
+
+function toLabeled(d: Dataset): LabeledData {
   return { images: d.images, labels: d.labels, count: d.count };
 }
 
-export function defaultRunConfig(optimizer: OptimizerConfig): RunConfig {
-  return {
-    name: 'model',
-    data: 'mnist',
-    trainLimit: null,
-    testLimit: null,
-    readout: 'membrane',
-    init: 'kaiming',
-    initScale: 0.5,
-    annEpochs: 5,
-    train: {
-      epochs: 10,
-      batchSize: 64,
-      seed: 1,
-      optimizer,
-      logitScale: 1,
-      augmentShift: 0,
-      shards: 2,
-    },
-  };
+function getPath(obj: unknown, path: string): unknown {
+  let o = obj as Record<string, unknown> | undefined;
+  for (const k of path.split('.')) o = o?.[k] as Record<string, unknown> | undefined;
+  return o;
+}
+
+function setPath(obj: object, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let o = obj as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== 'object' || o[k] === null) o[k] = {};
+    o = o[k] as Record<string, unknown>;
+  }
+  o[keys[keys.length - 1]!] = structuredClone(value);
+}
+
+/** Applies the explicitly given options to a stored run (see {@link RunOptions.explicit}). */
+function applyChanges(
+  stored: RunConfig,
+  given: RunConfig,
+  explicit: string[],
+  at: { phase: NetMode; epoch: number },
+  log: (line: string) => void,
+): RunConfig {
+  const config = structuredClone(stored);
+  config.changes ??= [];
+  for (const path of explicit) {
+    const from = getPath(config, path);
+    const to = getPath(given, path);
+    if (JSON.stringify(from) === JSON.stringify(to)) continue;
+    if (FIXED.includes(path)) {
+      throw new UserError(
+        `--resume: ${path} is ${JSON.stringify(from)} in the checkpoint and cannot change mid-run (given ${JSON.stringify(to)}); start a new run in another --out`,
+      );
+    }
+    if (path === 'train.epochs' || path === 'ann.train.epochs') {
+      const ph = path === 'train.epochs' ? 'snn' : 'ann';
+      if (ph === at.phase && typeof to === 'number' && to < at.epoch) {
+        throw new UserError(
+          `--resume: ${path} ${to} is fewer than the ${at.epoch} epochs already done`,
+        );
+      }
+    }
+    setPath(config, path, to);
+    config.changes.push({ ...at, option: path, from, to });
+    log(`resume: ${path} ${JSON.stringify(from)} -> ${JSON.stringify(to)} from here on`);
+  }
+  return config;
 }
 
 export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promise<RunResult> {
@@ -100,26 +152,36 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
   let config: RunConfig;
   let manifest: ModelManifest;
   let state: TrainState | null = null;
+  let progress: Progress;
   if (opts.resume && hasCheckpoint(opts.out)) {
-    const cp = loadCheckpoint<RunConfig>(opts.out);
-    config = cp.file.config;
-    config.train.epochs = Math.max(config.train.epochs, opts.config.train.epochs);
-    const o = config.train.optimizer;
-    if (opts.schedule?.milestones !== undefined) o.milestones = opts.schedule.milestones;
-    if (opts.schedule?.gamma !== undefined) o.gamma = opts.schedule.gamma;
-    if (opts.schedule !== undefined) {
-      log(
-        `schedule for the remaining epochs: milestones [${o.milestones.join(', ')}], gamma ${o.gamma}`,
-      );
-    }
+    const cp = loadCheckpoint<RunConfig | Stored>(opts.out);
+    const raw = cp.file.config;
+    const stored: Stored =
+      'progress' in raw ? raw : { config: raw, progress: { phase: 'snn', annHistory: [] } };
+    progress = stored.progress;
+    config = applyChanges(
+      stored.config,
+      opts.config,
+      opts.explicit ?? [],
+      { phase: progress.phase, epoch: cp.state.epoch },
+      log,
+    );
     manifest = cp.file.manifest;
     state = cp.state;
-    log(`resuming ${join(opts.out, 'checkpoint.json')} after epoch ${state.epoch}`);
+    log(
+      `resuming ${join(opts.out, 'checkpoint.json')} after ${progress.phase} epoch ${state.epoch}`,
+    );
   } else {
+    if (!opts.resume && opts.refuseExisting && hasCheckpoint(opts.out)) {
+      throw new UserError(
+        `${join(opts.out, 'checkpoint.json')}: a training run is there; continue it with --resume, or start over with --force`,
+      );
+    }
     if (opts.resume) log(`no checkpoint in ${opts.out}: starting from the beginning`);
-    config = opts.config;
+    config = structuredClone(opts.config);
     manifest = structuredClone(loadManifest(resolveModelPath(opts.model)).manifest);
     manifest.readout = config.readout;
+    progress = { phase: config.init === 'ann' ? 'ann' : 'snn', annHistory: [] };
   }
   const arch = manifestToArchitecture(manifest);
   const lim = (n: number | null) => (n === null ? {} : { limit: n });
@@ -132,103 +194,154 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
       `data ${config.data}: images are ${train.shape.c}x${train.shape.h}x${train.shape.w}, the model expects ${inShape.c}x${inShape.h}x${inShape.w}`,
     );
   }
-  const plan = buildPlan(arch, 'snn');
   const counts = { train: train.count, test: test?.count ?? 0 };
-  const engineFor = (mode: 'snn' | 'ann') =>
+  const engineFor = (a: Architecture, mode: NetMode, planOptions: PlanOptions, batch: number) =>
     createEngine({
-      arch,
+      arch: a,
       mode,
+      planOptions,
       workers: opts.workers,
       shards: config.train.shards,
-      maxBatch: config.train.batchSize,
+      maxBatch: batch,
       train: toLabeled(train),
       test: test === null ? null : toLabeled(test),
     });
+  const save = (s: TrainState) =>
+    saveCheckpoint(opts.out, s, { config, progress } satisfies Stored, manifest);
+  const withEngine = async <T>(engine: Engine, f: (e: Engine) => Promise<T>): Promise<T> => {
+    try {
+      return await f(engine);
+    } finally {
+      await engine.close();
+    }
+  };
 
+  // Phase 1: the ANN.
+  let init: Network | null = null;
+  if (progress.phase === 'ann') {
+    const ann = annConfig(config);
+    const planOptions: PlanOptions = {
+      batchNorm: ann.batchNorm,
+      bias: ann.bias,
+      annActivation: ann.activation,
+    };
+    const annPlan = buildPlan(arch, 'ann', planOptions);
+    if (state === null) {
+      log(
+        `ANN phase: ${ann.activation}${ann.batchNorm ? ' with batch norm' : ''}, ${ann.train.epochs} epochs`,
+      );
+      state = initialState(
+        kaimingInit(annPlan, config.train.seed, 1),
+        config.train.seed,
+        'ann-shuffle',
+        initialStats(annPlan),
+      );
+    }
+    const annState = state;
+    await withEngine(engineFor(arch, 'ann', planOptions, ann.train.batchSize), (engine) =>
+      trainLoop(engine, ann.train, annState, counts, {
+        ...hooks,
+        onEpoch: async (rec, s) => {
+          progress.annHistory = s.history;
+          save(s);
+          await hooks.onEpoch?.({ ...rec, phase: 'ann', epochs: ann.train.epochs }, s);
+        },
+      }),
+    );
+    if (annState.epoch < ann.train.epochs) {
+      return { state: annState, config, manifestPath: null, manifest };
+    }
+    init = networkFromParams(annPlan, annState.params, annState.stats);
+    progress.annHistory = annState.history;
+    state = null;
+  } else if (state === null) {
+    if (config.init !== 'kaiming') init = loadInitNetwork(arch, config.init);
+  }
+
+  // The transfer: normalization and the SNN's initial parameters.
+  // (a resumed SNN phase reads its biases from the checkpoint's manifest)
+  const snnArch: Architecture = init !== null ? init.arch : arch;
+  const snnOptions: PlanOptions = { bias: config.bias === true };
+  const plan = buildPlan(snnArch, 'snn', snnOptions);
   if (state === null) {
     let params: Float32Array;
-    if (config.init === 'kaiming') {
-      params = kaimingInit(plan, config.train.seed, config.initScale);
-    } else if (config.init === 'ann') {
-      log(`training the ReLU1 ANN twin for ${config.annEpochs} epochs (initialization)`);
-      const ann = engineFor('ann');
-      try {
-        const annState = initialState(
-          kaimingInit(plan, config.train.seed, 1),
-          config.train.seed,
-          'ann-shuffle',
+    let scales: number[] | undefined;
+    if (init !== null) {
+      if (config.normalize) {
+        const r = normalizeRelu(init, trainSource(train), train.count, config.normalize);
+        init = r.net;
+        scales = r.scales;
+        log(
+          `normalized to ReLU1 at the ${config.normalize.percentile}th percentile of ${Math.min(train.count, config.normalize.images)} training images: lambda ${r.scales
+            .filter(
+              (_, i) => snnArch.layers[i]!.kind === 'conv' || snnArch.layers[i]!.kind === 'dense',
+            )
+            .map((x) => x.toPrecision(3))
+            .join(', ')}`,
         );
-        const annCfg = { ...config.train, epochs: config.annEpochs, logitScale: 1 };
-        await trainLoop(ann, annCfg, annState, counts, {
-          onBatch: hooks.onBatch,
-          now: hooks.now,
-          onEpoch: (r) =>
-            log(
-              `ann epoch ${r.epoch}: loss ${r.trainLoss.toFixed(4)} train ${(100 * r.trainAccuracy).toFixed(2)}% test ${r.testAccuracy === null ? '-' : (100 * r.testAccuracy).toFixed(2)}%`,
-            ),
-        });
-        params = annState.params.slice();
-      } finally {
-        await ann.close();
       }
+      params = flattenNetwork(plan, init);
     } else {
-      params = flattenWeights(plan, loadInitWeights(arch, config.init));
+      params = kaimingInit(plan, config.train.seed, config.initScale);
     }
     state = initialState(params, config.train.seed);
+    progress.phase = 'snn';
+    progress.transfer = { testAccuracy: null, testSparsity: null, ...(scales ? { scales } : {}) };
+    if (test !== null && init !== null) {
+      const s0 = state;
+      await withEngine(engineFor(snnArch, 'snn', snnOptions, config.train.batchSize), async (e) => {
+        e.params.set(s0.params);
+        const r = await e.evaluate('test', counts.test, { logitScale: config.train.logitScale });
+        progress.transfer!.testAccuracy = r.correct / r.frames;
+        progress.transfer!.testSparsity = r.spikes / r.frames / plan.neurons;
+        log(
+          `after the transfer (before any SNN epoch): test ${((100 * r.correct) / r.frames).toFixed(2)}%, sparsity ${(r.spikes / r.frames / plan.neurons).toFixed(4)}`,
+        );
+      });
+    }
+    manifest = { ...manifest, layers: manifestLayersWithBias(manifest, snnArch) };
+    save(state);
   }
 
-  const engine = engineFor('snn');
-  try {
-    await trainLoop(engine, config.train, state, counts, {
+  // Phase 2: the SNN.
+  const snnState = state;
+  await withEngine(engineFor(snnArch, 'snn', snnOptions, config.train.batchSize), (engine) =>
+    trainLoop(engine, config.train, snnState, counts, {
       ...hooks,
       onEpoch: async (rec, s) => {
-        saveCheckpoint(opts.out, s, config, manifest);
-        await hooks.onEpoch?.(rec, s);
+        save(s);
+        await hooks.onEpoch?.({ ...rec, phase: 'snn', epochs: config.train.epochs }, s);
       },
-    });
-  } finally {
-    await engine.close();
+    }),
+  );
+  if (snnState.epoch < config.train.epochs) {
+    return { state: snnState, config, manifestPath: null, manifest };
   }
-  if (state.epoch < config.train.epochs) {
-    return { state, config, manifestPath: null, manifest };
-  }
-  const last = state.history[state.history.length - 1];
-  const t = config.train;
   const out = structuredClone(manifest);
   out.name = config.name;
-  out.provenance = {
-    trainer: `ttfsim ${VERSION} (ttfsim train)`,
-    data: `${config.data} train (${train.count.toLocaleString('en-US')} images)`,
-    epochs: state.epoch,
-    seed: t.seed,
-    ...(last?.testAccuracy != null ? { testAccuracy: last.testAccuracy } : {}),
-    ...(test !== null ? { testSamples: test.count } : {}),
-    ...(last?.testSparsity != null ? { sparsity: last.testSparsity } : {}),
-    ...(hooks.date !== undefined ? { date: hooks.date } : {}),
-    hyperparameters: {
-      readout: config.readout,
-      optimizer: t.optimizer.kind,
-      lr: t.optimizer.lr,
-      milestones: t.optimizer.milestones.join(','),
-      gamma: t.optimizer.gamma,
-      weightDecay: t.optimizer.weightDecay,
-      batchSize: t.batchSize,
-      logitScale: t.logitScale,
-      init: config.init,
-      initScale: config.initScale,
-      augmentShift: t.augmentShift,
-      shards: t.shards,
-      skipLoss: t.skipLoss ?? 0,
-    },
-    notes:
-      'testAccuracy and sparsity: the trainer’s forward pass (real-valued closed form) on the test images after the last epoch',
-  };
-  const saved = saveModel(
-    opts.out,
-    config.name,
-    out,
-    { arch, weights: unflattenWeights(plan, state.params) },
-    { trained: true },
-  );
-  return { state, config, manifestPath: saved.manifestPath, manifest: saved.manifest };
+  out.provenance = provenanceOf(config, snnState.history, progress, {
+    trainCount: train.count,
+    testCount: test?.count ?? null,
+    date: hooks.date,
+    version: VERSION,
+  });
+  const net = networkFromParams(plan, snnState.params, snnState.stats);
+  const saved = saveModel(opts.out, config.name, out, net, { trained: true });
+  return { state: snnState, config, manifestPath: saved.manifestPath, manifest: saved.manifest };
+}
+
+/** The images of a dataset as the workspace reads them. */
+function trainSource(d: Dataset) {
+  return { images: d.images, labels: d.labels };
+}
+
+/** The manifest's layers with `bias: true` where the SNN architecture has biases. */
+function manifestLayersWithBias(m: ModelManifest, a: Architecture): ModelManifest['layers'] {
+  return m.layers.map((l, i) => {
+    const spec = a.layers[i];
+    if ((l.type === 'conv' || l.type === 'dense') && spec && 'bias' in spec && spec.bias) {
+      return { ...l, bias: true };
+    }
+    return l;
+  });
 }

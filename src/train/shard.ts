@@ -10,13 +10,14 @@
  */
 
 import type { Architecture } from '../snn/network.js';
-import { buildPlan, layerViews, type NetMode, type TrainPlan } from './plan.js';
+import { buildPlan, type NetMode, type PlanOptions, type TrainPlan } from './plan.js';
 import { type BatchStats, type FrameSource, type LossOptions, Workspace } from './workspace.js';
 
 /** Everything a compute context (main thread or worker) shares. */
 export interface SharedSetup {
   arch: Architecture;
   mode: NetMode;
+  planOptions: PlanOptions;
   shards: number;
   /** Largest batch the engine is asked for. */
   maxBatch: number;
@@ -26,10 +27,16 @@ export interface SharedSetup {
   params: ArrayBufferLike;
   /** Gradient slots (Float64), `shards * plan.paramCount`. */
   grads: ArrayBufferLike;
+  /** Batch-norm running statistics (Float32, `plan.statsCount`), read in evaluation. */
+  stats: ArrayBufferLike;
+  /** Batch statistics of each shard's last gradient (Float64, `shards * plan.statsCount`). */
+  shardStats: ArrayBufferLike;
   /** Frame indices of the current batch (Int32, `maxBatch`). */
   batch: ArrayBufferLike;
   /** Shifts `(dx, dy)` per batch frame (Int8, `2 * maxBatch`). */
   shifts: ArrayBufferLike;
+  /** Horizontal flips per batch frame (Uint8, `maxBatch`). */
+  flips: ArrayBufferLike;
   train: SharedSource;
   test: SharedSource | null;
 }
@@ -38,6 +45,8 @@ export interface SharedSource {
   images: ArrayBufferLike;
   /** Element type of `images`. */
   kind: 'u8' | 'f32';
+  /** A stored value `v` stands for `v / divisor`. */
+  divisor: number;
   labels: ArrayBufferLike;
 }
 
@@ -48,6 +57,7 @@ export function shardRange(shard: number, shards: number, batch: number): [numbe
 function toSource(s: SharedSource): FrameSource {
   return {
     images: s.kind === 'u8' ? new Uint8Array(s.images) : new Float32Array(s.images),
+    divisor: s.divisor,
     labels: new Uint8Array(s.labels),
   };
 }
@@ -55,38 +65,52 @@ function toSource(s: SharedSource): FrameSource {
 /** Views and a workspace over a {@link SharedSetup}; one per thread. */
 export class ComputeContext {
   readonly plan: TrainPlan;
-  readonly weights: Float32Array[];
+  readonly params: Float32Array;
+  readonly stats: Float32Array;
   readonly grads: Float64Array;
+  readonly shardStats: Float64Array;
   readonly batch: Int32Array;
   readonly shifts: Int8Array;
+  readonly flips: Uint8Array;
   readonly train: FrameSource;
   readonly test: FrameSource | null;
   private readonly ws: Workspace;
 
   constructor(readonly setup: SharedSetup) {
-    this.plan = buildPlan(setup.arch, setup.mode);
-    this.weights = layerViews(this.plan, new Float32Array(setup.params));
+    this.plan = buildPlan(setup.arch, setup.mode, setup.planOptions);
+    this.params = new Float32Array(setup.params);
+    this.stats = new Float32Array(setup.stats);
     this.grads = new Float64Array(setup.grads);
+    this.shardStats = new Float64Array(setup.shardStats);
     this.batch = new Int32Array(setup.batch);
     this.shifts = new Int8Array(setup.shifts);
+    this.flips = new Uint8Array(setup.flips);
     this.train = toSource(setup.train);
     this.test = setup.test === null ? null : toSource(setup.test);
     const shardMax = Math.ceil(setup.maxBatch / setup.shards);
     this.ws = new Workspace(this.plan, Math.max(shardMax, setup.evalChunk));
   }
 
-  /** Gradient of shard `shard` of the current batch (of `batchSize` frames) into its slot. */
-  gradShard(shard: number, batchSize: number, loss: LossOptions, useShifts: boolean): BatchStats {
+  /**
+   * Gradient of shard `shard` of the current batch (of `batchSize` frames) into its slot, and
+   * the shard's batch-norm statistics into its statistics slot.
+   */
+  gradShard(shard: number, batchSize: number, loss: LossOptions, aug: AugmentFlags): BatchStats {
     const P = this.plan.paramCount;
     const slot = this.grads.subarray(shard * P, (shard + 1) * P);
     slot.fill(0);
     const [s0, s1] = shardRange(shard, this.setup.shards, batchSize);
     const n = s1 - s0;
     if (n === 0) return { frames: 0, lossSum: 0, correct: 0, spikes: 0 };
-    this.ws.load(this.train, this.batch, s0, n, useShifts ? this.shifts : null);
-    const spikes = this.ws.forward(this.weights);
+    this.ws.load(this.train, this.batch, s0, n, {
+      shifts: aug.shifts ? this.shifts : null,
+      flips: aug.flips ? this.flips : null,
+    });
+    const spikes = this.ws.forward(this.params, this.stats, true);
     const r = this.ws.loss(this.train.labels, s0, loss, 1 / batchSize, this.batch);
-    this.ws.backward(this.weights, layerViews(this.plan, slot));
+    this.ws.backward(this.params, slot);
+    const S = this.plan.statsCount;
+    if (S > 0) this.ws.batchStats(this.shardStats.subarray(shard * S, (shard + 1) * S));
     return { frames: n, lossSum: r.lossSum, correct: r.correct, spikes };
   }
 
@@ -98,7 +122,7 @@ export class ComputeContext {
     for (let f = start; f < start + count; f += this.ws.maxFrames) {
       const n = Math.min(this.ws.maxFrames, start + count - f);
       this.ws.load(src, null, f, n);
-      out.spikes += this.ws.forward(this.weights);
+      out.spikes += this.ws.forward(this.params, this.stats, false);
       const r = this.ws.loss(src.labels, f, loss, null);
       out.frames += n;
       out.lossSum += r.lossSum;
@@ -108,7 +132,13 @@ export class ComputeContext {
   }
 }
 
+/** Which augmentations the current batch uses (their values are in the setup's buffers). */
+export interface AugmentFlags {
+  shifts: boolean;
+  flips: boolean;
+}
+
 /** Builds the plan of a setup (for callers that need it without a context). */
-export function setupPlan(setup: Pick<SharedSetup, 'arch' | 'mode'>): TrainPlan {
-  return buildPlan(setup.arch, setup.mode);
+export function setupPlan(setup: Pick<SharedSetup, 'arch' | 'mode' | 'planOptions'>): TrainPlan {
+  return buildPlan(setup.arch, setup.mode, setup.planOptions);
 }

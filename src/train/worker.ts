@@ -3,7 +3,7 @@
  * the shared buffers it is given and answers `grad` and `eval` requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ComputeContext, type SharedSetup } from './shard.js';
+import { type AugmentFlags, ComputeContext, type SharedSetup } from './shard.js';
 import type { BatchStats, LossOptions } from './workspace.js';
 
 type Request =
@@ -13,7 +13,7 @@ type Request =
       shards: number[];
       batchSize: number;
       loss: LossOptions;
-      useShifts: boolean;
+      aug: AugmentFlags;
     }
   | {
       id: number;
@@ -29,7 +29,7 @@ parentPort!.on('message', (req: Request) => {
   try {
     let stats: BatchStats[];
     if (req.kind === 'grad') {
-      stats = req.shards.map((s) => ctx.gradShard(s, req.batchSize, req.loss, req.useShifts));
+      stats = req.shards.map((s) => ctx.gradShard(s, req.batchSize, req.loss, req.aug));
     } else {
       stats = req.chunks.map(([start, n]) => ctx.evalChunk(req.split, start, n, req.loss));
     }

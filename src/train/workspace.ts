@@ -1,28 +1,26 @@
 /**
- * Forward and backward pass of a batch of frames through the closed form, on buffers allocated
- * once per layer (see kernels.ts for the sums, activation.ts for the neurons and the loss).
+ * Forward and backward pass of a batch of frames through the network the plan describes (the
+ * DFT closed form, or its ANN twin), on float32 buffers allocated once in a WebAssembly arena:
+ * weighted layers are GEMMs (weighted.ts), batch norm in batchnorm.ts, activations and the loss
+ * in activation.ts, pooling in pool.ts.
  *
- * Stage buffers hold `n` frames back to back (`stage[0]` the encoded input, `stage[i + 1]` the
- * output of layer `i`); flatten shares its input's buffer. For each weighted layer the
- * accumulators `A`, `W` are kept from the forward pass and turned into `gA`, `gW` in place by
- * the backward pass.
+ * Stage buffers hold `n` frames back to back, each NHWC (`stage[0]` the encoded input,
+ * `stage[i + 1]` the output of layer `i`); flatten shares its input's buffer (so a dense layer
+ * after a map reads it in HWC order, and its weights are reordered from PyTorch's CHW).
  */
-import { activate, activationBackward, outputLogit, softmaxCrossEntropy } from './activation.js';
-import { ConvScratch } from './convKernels.js';
-import {
-  allocSparseRows,
-  denseBackward,
-  denseForward,
-  gatherNonzero,
-  poolBackward,
-  poolForward,
-  type SparseRows,
-} from './kernels.js';
+import type { Shape3 } from '../snn/network.js';
+import { activate, activationBackward, outputLogits, softmaxCrossEntropy } from './activation.js';
+import { bnBackward, bnForwardEval, bnForwardTrain } from './batchnorm.js';
 import type { TrainPlan } from './plan.js';
+import { poolBackward, poolForward } from './pool.js';
+import { Arena, type Buf, type Kernels } from './wasm/kernels.js';
+import { type Scratch, WeightedLayer, weightedSizes } from './weighted.js';
 
-/** Where frames come from: raw input values (frame-major) and labels. */
+/** Where frames come from: raw input values (frame-major, CHW) and labels. */
 export interface FrameSource {
   images: Uint8Array | Float32Array;
+  /** A stored value `v` stands for the input value `v / divisor` (1, or 255 for byte images). */
+  divisor?: number;
   labels: Uint8Array;
 }
 
@@ -52,158 +50,293 @@ export interface LossOptions {
   /** Logit scale of the loss (the `T_w` Eq. 8 sees is 1 / scale). */
   logitScale: number;
   /**
-   * Frames whose loss is below this pass no gradient and skip the backward pass (0: exact
-   * gradient of every frame). An approximation that saves time once most frames are learned:
-   * such a frame's gradient is at most about `skipLoss` of a misclassified frame's.
+   * Frames whose loss is below this pass no gradient (0: exact gradient of every frame). An
+   * approximation: such a frame's gradient is at most about `skipLoss` of a misclassified one's.
    */
   skipLoss?: number;
 }
 
+/** Per-frame augmentation: shifts `(dx, dy)` (zero fill) and horizontal flips. */
+export interface Augment {
+  shifts: Int8Array | null;
+  flips: Uint8Array | null;
+}
+
+interface LayerState {
+  w: WeightedLayer | null;
+  z: Buf | null;
+  y: Buf | null;
+  /** Batch statistics of the last training forward pass (mean, 1 / std, unbiased var). */
+  mean: Float64Array;
+  invStd: Float64Array;
+  batchVar: Float64Array;
+  arg: Int32Array | null;
+  /** The NHWC map a dense layer's input was flattened from (weights reorder), else null. */
+  nhwc: Shape3 | null;
+}
+
 export class Workspace {
-  readonly stage: Float64Array[] = [];
-  readonly grad: Float64Array[] = [];
-  private readonly accA: Float64Array[] = [];
-  private readonly accW: Float64Array[] = [];
-  private readonly arg: Int32Array[] = [];
-  private readonly rows: (SparseRows | null)[] = [];
-  private readonly conv: (ConvScratch | null)[] = [];
+  readonly stage: Buf[] = [];
+  readonly grad: Buf[] = [];
   /** Output logits before scaling (tau, V or A), `n * classes`. */
   readonly logits: Float64Array;
-  /** Whether stage `i` needs a gradient (some weighted layer lies before it). */
+  /** dL/d logits (before the copy into the last stage's float32 gradient). */
+  private readonly gLogits: Float64Array;
+  private readonly layers: LayerState[] = [];
+  private readonly gy!: Buf;
+  private readonly gz!: Buf;
+  private readonly kern: Kernels;
   private readonly needGrad: boolean[] = [];
+  private readonly bnScratch: Float64Array;
   private n = 0;
-  /** Frames of the batch whose gradient is nonzero (after {@link loss}). */
-  private readonly live: Uint8Array;
+  /** Whether the last forward pass used batch statistics. */
+  private trained = false;
 
   constructor(
     readonly plan: TrainPlan,
     readonly maxFrames: number,
   ) {
     const F = maxFrames;
-    this.stage.push(new Float64Array(F * plan.inputSize));
-    this.grad.push(new Float64Array(0));
-    let seenWeighted = false;
+    const arena = new Arena();
+    const buf = (floats: number, set: (b: Buf) => void) => arena.reserve(floats, set);
+    let maxC = 1;
+    const big = { z: 0, cols: 0, dcols: 0, wt: 0, gPack: 0, dW: 0 };
+    const scratch = {} as { -readonly [K in keyof Scratch]: Scratch[K] };
+    this.stage.push(null as unknown as Buf);
+    buf(F * plan.inputSize, (b) => {
+      this.stage[0] = b;
+    });
+    this.grad.push({ ptr: 0, f32: new Float32Array(0) });
     this.needGrad.push(false);
+    let seenWeighted = false;
+    let lastMap: Shape3 | null = plan.arch.input;
+    const pending: { i: number; packF: number; packB: number }[] = [];
+    /** Stages that share the buffers of the stage before them (flatten). */
+    const aliases: number[] = [];
     for (const s of plan.steps) {
       const k = s.layer.kind;
+      const st: LayerState = {
+        w: null,
+        z: null,
+        y: null,
+        mean: new Float64Array(s.channels),
+        invStd: new Float64Array(s.channels),
+        batchVar: new Float64Array(s.channels),
+        arg: k === 'pool' ? new Int32Array(F * s.outSize) : null,
+        nhwc: null,
+      };
+      this.layers.push(st);
       if (k === 'flatten') {
-        this.stage.push(this.stage[this.stage.length - 1]!);
-        this.grad.push(this.grad[this.grad.length - 1]!);
+        aliases.push(this.stage.length);
+        this.stage.push(null as unknown as Buf);
+        this.grad.push(null as unknown as Buf);
       } else {
-        this.stage.push(new Float64Array(F * s.outSize));
-        this.grad.push(new Float64Array(F * s.outSize));
+        const idx = this.stage.length;
+        buf(F * s.outSize, (b) => {
+          this.stage[idx] = b;
+        });
+        buf(F * s.outSize, (b) => {
+          this.grad[idx] = b;
+        });
+        this.stage.push(null as unknown as Buf);
+        this.grad.push(null as unknown as Buf);
       }
-      const weighted = k === 'conv' || k === 'dense';
-      this.accA.push(weighted ? new Float64Array(F * s.outSize) : new Float64Array(0));
-      this.accW.push(weighted ? new Float64Array(F * s.outSize) : new Float64Array(0));
-      this.arg.push(k === 'pool' ? new Int32Array(F * s.outSize) : new Int32Array(0));
-      this.rows.push(k === 'dense' ? allocSparseRows(F, s.inSize) : null);
-      this.conv.push(
-        s.layer.kind === 'conv' ? new ConvScratch(s.layer, s.inShape, s.outShape) : null,
-      );
-      if (weighted) seenWeighted = true;
+      if (k === 'conv' || k === 'dense') {
+        if (k === 'dense' && s.inShape.h * s.inShape.w === 1 && lastMap !== null) st.nhwc = lastMap;
+        if (k === 'dense' && s.inShape.h * s.inShape.w > 1) st.nhwc = s.inShape;
+        const sz = weightedSizes(s, F);
+        buf(sz.z, (b) => {
+          st.z = b;
+          if (s.gammaOffset < 0) st.y = b;
+        });
+        if (s.gammaOffset >= 0) {
+          buf(sz.z, (b) => {
+            st.y = b;
+          });
+        }
+        big.z = Math.max(big.z, sz.z);
+        big.cols = Math.max(big.cols, sz.cols);
+        big.dcols = Math.max(big.dcols, sz.dcols);
+        big.wt = Math.max(big.wt, sz.wt);
+        big.gPack = Math.max(big.gPack, sz.gPack);
+        big.dW = Math.max(big.dW, sz.dW);
+        maxC = Math.max(maxC, s.channels);
+        pending.push({ i: s.index, packF: sz.packF, packB: sz.packB });
+        seenWeighted = true;
+      }
+      if (k === 'conv' || k === 'pool') lastMap = s.outShape;
+      if (k === 'dense') lastMap = null;
       this.needGrad.push(seenWeighted);
     }
+    buf(big.cols, (b) => {
+      scratch.cols = b;
+    });
+    buf(big.dcols, (b) => {
+      scratch.dcols = b;
+    });
+    buf(big.wt, (b) => {
+      scratch.wt = b;
+    });
+    buf(big.gPack, (b) => {
+      scratch.gPack = b;
+    });
+    buf(big.dW, (b) => {
+      scratch.dW = b;
+    });
+    buf(big.z, (b) => {
+      (this as unknown as { gy: Buf }).gy = b;
+    });
+    buf(big.z, (b) => {
+      (this as unknown as { gz: Buf }).gz = b;
+    });
+    const packs = new Map<number, { f: Buf; b: Buf }>();
+    for (const p of pending) {
+      const entry = { f: null as unknown as Buf, b: null as unknown as Buf };
+      packs.set(p.i, entry);
+      buf(p.packF, (b) => {
+        entry.f = b;
+      });
+      buf(p.packB, (b) => {
+        entry.b = b;
+      });
+    }
+    this.kern = arena.commit();
+    for (const i of aliases) {
+      this.stage[i] = this.stage[i - 1]!;
+      this.grad[i] = this.grad[i - 1]!;
+    }
+    for (const s of plan.steps) {
+      const p = packs.get(s.index);
+      if (p === undefined) continue;
+      const st = this.layers[s.index]!;
+      st.w = new WeightedLayer(s, this.kern, scratch, p.f, p.b, st.nhwc);
+    }
+    this.bnScratch = new Float64Array(2 * maxC);
     this.logits = new Float64Array(F * plan.outputSize);
-    this.live = new Uint8Array(F);
+    this.gLogits = new Float64Array(F * plan.outputSize);
+  }
+
+  /** Frames loaded by the last {@link load}. */
+  get frames(): number {
+    return this.n;
   }
 
   /**
    * Encodes frames `indices[start .. start + n)` of `src` (indices null: frames
-   * `start .. start + n` in file order) into stage 0: pixel encoding
-   * `tau = min(a / maxValue, 1)`, 0 silent (Eq. 1); `direct`: the raw values. Optional integer
-   * shifts `(dx, dy)` per frame (data augmentation) move the image, filling with zeros.
+   * `start .. start + n` in file order) into stage 0, NHWC: pixel encoding
+   * `tau = min(a / maxValue, 1)`, 0 silent (Eq. 1); `direct`: the raw values. Optional
+   * augmentation per frame (indexed like the batch, `start + b`): a horizontal flip, then a
+   * shift `(dx, dy)` with zero fill (a random crop from a zero-padded image).
    */
   load(
     src: FrameSource,
     indices: ArrayLike<number> | null,
     start: number,
     n: number,
-    shifts: Int8Array | null = null,
+    aug: Augment | null = null,
   ): void {
     if (n > this.maxFrames) throw new Error(`batch of ${n} exceeds workspace of ${this.maxFrames}`);
     this.n = n;
     const { arch, inputSize } = this.plan;
     const { c: C, h: H, w: Wd } = arch.input;
-    const x = this.stage[0]!;
+    const x = this.stage[0]!.f32;
     const maxValue = arch.encoding.kind === 'pixel' ? arch.encoding.maxValue : 0;
+    const div = src.divisor ?? 1;
+    const images = src.images;
     for (let b = 0; b < n; b++) {
       const j = indices === null ? start + b : indices[start + b]!;
       const srcOff = j * inputSize;
       const dstOff = b * inputSize;
-      const dx = shifts === null ? 0 : shifts[2 * (start + b)]!;
-      const dy = shifts === null ? 0 : shifts[2 * (start + b) + 1]!;
-      for (let c = 0; c < C; c++) {
-        for (let y = 0; y < H; y++) {
-          const sy = y - dy;
-          for (let xx = 0; xx < Wd; xx++) {
-            const sx = xx - dx;
-            const o = dstOff + (c * H + y) * Wd + xx;
-            if (sy < 0 || sy >= H || sx < 0 || sx >= Wd) {
-              x[o] = 0;
-              continue;
-            }
-            const v = src.images[srcOff + (c * H + sy) * Wd + sx]!;
-            if (maxValue > 0) x[o] = v > 0 ? (v >= maxValue ? 1 : v / maxValue) : 0;
-            else x[o] = v;
+      const dx = aug?.shifts ? aug.shifts[2 * (start + b)]! : 0;
+      const dy = aug?.shifts ? aug.shifts[2 * (start + b) + 1]! : 0;
+      const flip = aug?.flips ? aug.flips[start + b] === 1 : false;
+      for (let y = 0; y < H; y++) {
+        const sy = y - dy;
+        for (let xx = 0; xx < Wd; xx++) {
+          let sx = xx - dx;
+          const o = dstOff + (y * Wd + xx) * C;
+          if (sy < 0 || sy >= H || sx < 0 || sx >= Wd) {
+            for (let c = 0; c < C; c++) x[o + c] = 0;
+            continue;
+          }
+          if (flip) sx = Wd - 1 - sx;
+          for (let c = 0; c < C; c++) {
+            const v = images[srcOff + (c * H + sy) * Wd + sx]! / div;
+            x[o + c] = maxValue > 0 ? (v > 0 ? (v >= maxValue ? 1 : v / maxValue) : 0) : v;
           }
         }
       }
     }
   }
 
-  /** Forward pass of the loaded frames with per-layer weight views. Returns weighted spikes. */
-  forward(weights: Float32Array[]): number {
+  /**
+   * Forward pass of the loaded frames with the flat parameters; batch norm uses the batch
+   * statistics when `train`, else the running ones in `stats`. Returns the weighted spikes.
+   */
+  forward(params: Float32Array, stats: Float32Array, train: boolean): number {
     const n = this.n;
     const { steps } = this.plan;
+    this.trained = train;
     let spikes = 0;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
-      const tin = this.stage[i]!;
-      const tout = this.stage[i + 1]!;
       const layer = s.layer;
       if (layer.kind === 'flatten') continue;
+      const st = this.layers[i]!;
+      const tin = this.stage[i]!;
+      const tout = this.stage[i + 1]!;
       if (layer.kind === 'pool') {
-        for (let b = 0; b < n; b++) {
-          poolForward(
-            tin,
-            b * s.inSize,
-            s.inShape,
-            layer.size,
-            layer.stride,
-            tout,
-            b * s.outSize,
-            s.outShape,
-            this.arg[i]!,
-          );
-        }
+        poolForward(tin.f32, n, s.inShape, layer.size, layer.stride, s.outShape, tout.f32, st.arg!);
         continue;
       }
-      const a = this.accA[i]!;
-      const ws = this.accW[i]!;
-      if (layer.kind === 'conv') {
-        const scr = this.conv[i]!;
-        scr.prepare(weights[i]!);
-        for (let b = 0; b < n; b++) scr.forward(tin, b * s.inSize, a, ws, b * s.outSize);
-      } else {
-        const rows = this.rows[i]!;
-        gatherNonzero(tin, n, s.inSize, rows);
-        denseForward(rows, n, s.inSize, s.outSize, weights[i]!, a, ws);
+      const w = st.w!;
+      w.prepare(params.subarray(s.paramOffset, s.paramOffset + s.paramCount));
+      const bias =
+        s.biasOffset < 0 ? null : params.subarray(s.biasOffset, s.biasOffset + s.channels);
+      w.forward(tin, n, st.z!, bias);
+      const rows = n * w.g.P;
+      if (s.gammaOffset >= 0) {
+        const sh = { rows, channels: s.channels, ld: w.g.Cp, blocks: w.S };
+        const gamma = params.subarray(s.gammaOffset, s.gammaOffset + s.channels);
+        const beta = params.subarray(s.betaOffset, s.betaOffset + s.channels);
+        if (train) {
+          bnForwardTrain(st.z!.f32, st.y!.f32, sh, gamma, beta, st.mean, st.invStd, st.batchVar);
+        } else {
+          const c = s.channels;
+          const so = s.statsOffset;
+          bnForwardEval(
+            st.z!.f32,
+            st.y!.f32,
+            sh,
+            gamma,
+            beta,
+            stats.subarray(so, so + c),
+            stats.subarray(so + c, so + 2 * c),
+            this.bnScratch,
+          );
+        }
       }
-      activate(s.act!, a, ws, tout, n * s.outSize);
-      if (s.countsSpikes) {
-        for (let k = 0; k < n * s.outSize; k++) if (tout[k] !== 0) spikes++;
-      }
+      const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
+      const k = activate(s.act!, st.y!.f32, tout.f32, ash);
+      if (s.countsSpikes) spikes += k;
     }
     const last = steps.length - 1;
-    const act = steps[last]!.act!;
-    const a = this.accA[last]!;
-    const ws = this.accW[last]!;
-    const tau = this.stage[last + 1]!;
-    for (let k = 0; k < n * this.plan.outputSize; k++) {
-      this.logits[k] = outputLogit(act, a[k]!, ws[k]!, tau[k]!);
-    }
+    const s = steps[last]!;
+    const st = this.layers[last]!;
+    const w = st.w!;
+    const ash = { rows: n * w.g.P, channels: s.channels, ld: w.g.Cp, dual: s.dual };
+    outputLogits(s.act!, st.y!.f32, this.stage[last + 1]!.f32, ash, this.logits);
     return spikes;
+  }
+
+  /** The batch statistics of the last training forward pass (mean, unbiased var per layer). */
+  batchStats(out: Float64Array): void {
+    for (const s of this.plan.steps) {
+      if (s.statsOffset < 0) continue;
+      const st = this.layers[s.index]!;
+      out.set(st.mean, s.statsOffset);
+      out.set(st.batchVar, s.statsOffset + s.channels);
+    }
   }
 
   /**
@@ -220,7 +353,8 @@ export class Workspace {
     const classes = this.plan.outputSize;
     const last = this.plan.steps.length - 1;
     const firstSpike = this.plan.steps[last]!.act === 'first-spike';
-    const g = gradWeight === null ? null : this.grad[last + 1]!;
+    const g = gradWeight === null ? null : this.grad[last + 1]!.f32;
+    const gq = gradWeight === null ? null : this.gLogits;
     let lossSum = 0;
     let correct = 0;
     for (let b = 0; b < this.n; b++) {
@@ -233,45 +367,97 @@ export class Workspace {
         opts.logitScale,
         gradWeight ?? 0,
         firstSpike,
-        g,
+        gq,
       );
       lossSum += r.loss;
       if (r.decision === label) correct++;
-      const skip = opts.skipLoss !== undefined && r.loss < opts.skipLoss;
-      this.live[b] = skip ? 0 : 1;
-      if (skip && g !== null) g.fill(0, b * classes, (b + 1) * classes);
+      if (g !== null && gq !== null) {
+        const skip = opts.skipLoss !== undefined && r.loss < opts.skipLoss;
+        for (let c = b * classes; c < (b + 1) * classes; c++) g[c] = skip ? 0 : gq[c]!;
+      }
     }
     return { lossSum, correct };
   }
 
-  /** Backward pass: adds the weight gradients into `grads` (per-layer views). */
-  backward(weights: Float32Array[], grads: Float64Array[]): void {
+  /** Backward pass: adds the parameter gradients into `grads` (flat, plan layout). */
+  backward(params: Float32Array, grads: Float64Array): void {
+    if (!this.trained && this.plan.steps.some((s) => s.gammaOffset >= 0)) {
+      throw new Error(
+        'backward after an evaluation forward pass (batch norm needs batch statistics)',
+      );
+    }
     const n = this.n;
     const { steps } = this.plan;
     for (let i = steps.length - 1; i >= 0; i--) {
       const s = steps[i]!;
       const layer = s.layer;
       if (layer.kind === 'flatten') continue;
+      const st = this.layers[i]!;
       const gin = this.needGrad[i] ? this.grad[i]! : null;
       if (layer.kind === 'pool') {
         if (gin !== null)
-          poolBackward(this.grad[i + 1]!, s.outSize, this.arg[i]!, gin, s.inSize, n);
+          poolBackward(this.grad[i + 1]!.f32, n * s.outSize, st.arg!, gin.f32, n * s.inSize);
         continue;
       }
-      const a = this.accA[i]!;
-      const ws = this.accW[i]!;
-      activationBackward(s.act!, this.grad[i + 1]!, a, ws, this.stage[i + 1]!, n * s.outSize);
-      if (gin !== null) gin.fill(0, 0, n * s.inSize);
-      const tin = this.stage[i]!;
-      if (layer.kind === 'conv') {
-        const scr = this.conv[i]!;
-        for (let b = 0; b < n; b++) {
-          if (this.live[b] === 1) scr.backward(tin, b * s.inSize, a, ws, b * s.outSize, gin);
-        }
-        scr.finish(grads[i]!);
-      } else {
-        denseBackward(this.rows[i]!, n, s.inSize, s.outSize, weights[i]!, a, ws, grads[i]!, gin);
+      const w = st.w!;
+      const rows = n * w.g.P;
+      const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
+      activationBackward(
+        s.act!,
+        this.grad[i + 1]!.f32,
+        st.y!.f32,
+        this.stage[i + 1]!.f32,
+        this.gy.f32,
+        ash,
+      );
+      let gz = this.gy;
+      if (s.gammaOffset >= 0) {
+        const c = s.channels;
+        bnBackward(
+          st.z!.f32,
+          this.gy.f32,
+          this.gz.f32,
+          { rows, channels: c, ld: w.g.Cp, blocks: w.S },
+          params.subarray(s.gammaOffset, s.gammaOffset + c),
+          st.mean,
+          st.invStd,
+          grads.subarray(s.gammaOffset, s.gammaOffset + c),
+          grads.subarray(s.betaOffset, s.betaOffset + c),
+          this.bnScratch,
+        );
+        gz = this.gz;
       }
+      w.backward(
+        this.stage[i]!,
+        n,
+        gz,
+        grads.subarray(s.paramOffset, s.paramOffset + s.paramCount),
+        s.biasOffset < 0 ? null : grads.subarray(s.biasOffset, s.biasOffset + s.channels),
+        gin,
+      );
     }
+  }
+
+  /** Stage `s` of frame `f` in CHW order (for comparisons with the reference). */
+  stageCHW(s: number, f: number): Float64Array {
+    const shape = s === 0 ? this.plan.arch.input : this.plan.steps[s - 1]!.outShape;
+    const flat = s > 0 && this.plan.steps[s - 1]!.layer.kind === 'flatten';
+    const src = flat ? this.flattenSource(s) : shape;
+    const { c: C, h: H, w: W } = src;
+    const size = C * H * W;
+    const v = this.stage[s]!.f32.subarray(f * size, (f + 1) * size);
+    const out = new Float64Array(size);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let c = 0; c < C; c++) out[(c * H + y) * W + x] = v[(y * W + x) * C + c]!;
+    return out;
+  }
+
+  private flattenSource(s: number): Shape3 {
+    for (let k = s - 1; k >= 1; k--) {
+      const kind = this.plan.steps[k - 1]!.layer.kind;
+      if (kind !== 'flatten') return this.plan.steps[k - 1]!.outShape;
+    }
+    return this.plan.arch.input;
   }
 }

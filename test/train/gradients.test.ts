@@ -43,7 +43,8 @@ function checkGradients(
 ): number {
   const plan = buildPlan(net.arch, 'snn');
   const { grad, loss } = trainerGradient(net, inputs, labels, scale);
-  expect(loss).toBeCloseTo(referenceLoss(net, inputs, labels, scale), 6);
+  // the workspace computes in float32: the loss agrees to about 1e-6 relative
+  expect(loss).toBeCloseTo(referenceLoss(net, inputs, labels, scale), 4);
   const base = pieceSignature(net, inputs);
   const flat = flattenWeights(plan, net.weights);
   let compared = 0;
@@ -62,7 +63,7 @@ function checkGradients(
       (referenceLoss(plus.net, inputs, labels, scale) -
         referenceLoss(minus.net, inputs, labels, scale)) /
       (plus.w - minus.w);
-    expect(Math.abs(fd - grad[k]!)).toBeLessThanOrEqual(2e-5 + 2e-3 * Math.abs(fd));
+    expect(Math.abs(fd - grad[k]!)).toBeLessThanOrEqual(2e-4 + 5e-3 * Math.abs(fd));
     compared++;
   }
   return compared;
@@ -114,8 +115,9 @@ describe('analytic gradients (Eq. 9-10) against finite differences of the refere
 });
 
 describe('trainer forward pass', () => {
-  // Dyadic weights and inputs keep the first layer exact; deeper layers see taus that the
-  // reference rounds to its 2^-32 accumulator grid, hence the 1e-8 tolerance.
+  // Dyadic weights and inputs keep the first layer exact in both; deeper layers see taus that
+  // the reference rounds to its 2^-32 accumulator grid and the trainer to float32, hence the
+  // 1e-5 tolerance.
   it('equals the reference forward pass (tau of every stage, membrane, spikes)', () => {
     const arb = archArb({ encoding: 'any', maxLayers: 3, dyadic: true }).chain((arch) =>
       fc.record({
@@ -133,21 +135,21 @@ describe('trainer forward pass', () => {
           images.set(x, f * plan.inputSize);
         });
         ws.load({ images, labels: new Uint8Array(inputs.length) }, null, 0, inputs.length);
-        const spikes = ws.forward(layerViews(plan, flattenWeights(plan, net.weights)));
+        const spikes = ws.forward(flattenWeights(plan, net.weights), new Float32Array(0), true);
         let refSpikes = 0;
         inputs.forEach((x, f) => {
           const r = referenceForward(prep, x);
           refSpikes += r.weightedSpikes;
           for (let s = 1; s < r.tau.length; s++) {
-            const mine = ws.stage[s]!.subarray(f * r.tau[s]!.length, (f + 1) * r.tau[s]!.length);
+            const mine = ws.stageCHW(s, f);
             for (let i = 0; i < mine.length; i++) {
-              expect(Math.abs(mine[i]! - r.tau[s]![i]!)).toBeLessThan(1e-8);
+              expect(Math.abs(mine[i]! - r.tau[s]![i]!)).toBeLessThan(1e-5);
             }
           }
           if (net.arch.readout === 'membrane') {
             const q = ws.logits.subarray(f * plan.outputSize, (f + 1) * plan.outputSize);
             q.forEach((v, i) => {
-              expect(Math.abs(v - r.outputMembrane[i]!)).toBeLessThan(1e-8);
+              expect(Math.abs(v - r.outputMembrane[i]!)).toBeLessThan(1e-5);
             });
           }
         });

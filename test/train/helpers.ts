@@ -1,7 +1,7 @@
 import type { Architecture, Network } from '../../src/snn/network.js';
 import { prepareNetwork, referenceForward } from '../../src/snn/reference.js';
 import { flattenWeights } from '../../src/train/init.js';
-import { buildPlan, layerViews } from '../../src/train/plan.js';
+import { buildPlan } from '../../src/train/plan.js';
 import { Workspace } from '../../src/train/workspace.js';
 
 /** A small network with every layer kind: conv (padded), pool, conv, pool, flatten, dense x2. */
@@ -83,7 +83,7 @@ export function pieceSignature(net: Network, inputs: Float32Array[]): string {
   return parts.join(',');
 }
 
-/** Analytic gradient (flat, plan order) and loss of the trainer's workspace for a batch. */
+/** Analytic gradient (flat, plan order) and loss of the trainer's (float32) workspace for a batch. */
 export function trainerGradient(
   net: Network,
   inputs: Float32Array[],
@@ -92,7 +92,6 @@ export function trainerGradient(
 ): { grad: Float64Array; loss: number } {
   const plan = buildPlan(net.arch, 'snn');
   const flat = flattenWeights(plan, net.weights);
-  const weights = layerViews(plan, flat);
   const n = inputs.length;
   const ws = new Workspace(plan, n);
   const images = new Float32Array(n * plan.inputSize);
@@ -100,9 +99,9 @@ export function trainerGradient(
     images.set(x, f * plan.inputSize);
   });
   ws.load({ images, labels: Uint8Array.from(labels) }, null, 0, n);
-  ws.forward(weights);
+  ws.forward(flat, new Float32Array(0), true);
   const r = ws.loss(labels, 0, { logitScale: scale }, 1 / n);
   const grad = new Float64Array(plan.paramCount);
-  ws.backward(weights, layerViews(plan, grad));
+  ws.backward(flat, grad);
   return { grad, loss: r.lossSum / n };
 }

@@ -108,7 +108,13 @@ describe('training', () => {
     expect(first.state.epoch).toBe(1);
     // a fresh process: everything comes back from the checkpoint on disk
     expect(loadCheckpoint(parts).state.epoch).toBe(1);
-    const b = await runTraining({ ...base, out: parts, resume: true, config: runConfig(2) });
+    const b = await runTraining({
+      ...base,
+      out: parts,
+      resume: true,
+      config: runConfig(2),
+      explicit: ['train.epochs'],
+    });
     expect(b.state.epoch).toBe(2);
     expect(a.manifestPath).not.toBeNull();
     const wa = readFileSync(join(whole, 'tiny.safetensors'));
@@ -152,13 +158,13 @@ describe('initialization', () => {
     c.init = 'ann';
     c.annEpochs = 1;
     c.train = { ...c.train, epochs: 1, batchSize: 16, seed: 2 };
-    const logs: string[] = [];
+    const phases: string[] = [];
     const out = join(tiny.dir, 'ann');
     const r = await runTraining(
       { model: tiny.manifest, out, resume: false, workers: 1, config: c },
-      { log: (l) => logs.push(l) },
+      { onEpoch: (rec) => void phases.push(`${rec.phase} ${rec.epoch}`) },
     );
-    expect(logs.some((l) => l.startsWith('ann epoch 1'))).toBe(true);
+    expect(phases).toEqual(['ann 1', 'snn 1']);
     expect(r.manifestPath).not.toBeNull();
     const m = JSON.parse(readFileSync(join(out, 'tiny.json'), 'utf8'));
     expect(m.provenance.hyperparameters.init).toBe('ann');

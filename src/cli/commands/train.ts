@@ -31,6 +31,71 @@ interface TrainCliOptions {
   trainLimit?: string;
   testLimit?: string;
   name?: string;
+  schedule: string;
+  momentum: string;
+  nesterov?: boolean;
+  augmentFlip?: boolean;
+  bias?: boolean;
+  annActivation: string;
+  batchNorm?: boolean;
+  annOptimizer?: string;
+  annLr?: string;
+  annWeightDecay?: string;
+  annSchedule?: string;
+  annMilestones?: string;
+  normalize?: string;
+  normalizeImages: string;
+  force?: boolean;
+}
+
+/** Where each option lands in the run configuration (for --resume: what was given again). */
+const OPTION_PATHS: Record<string, string[]> = {
+  data: ['data'],
+  epochs: ['train.epochs'],
+  batch: ['train.batchSize', 'ann.train.batchSize'],
+  lr: ['train.optimizer.lr'],
+  optimizer: ['train.optimizer.kind'],
+  weightDecay: ['train.optimizer.weightDecay'],
+  milestones: ['train.optimizer.milestones'],
+  gamma: ['train.optimizer.gamma'],
+  schedule: ['train.optimizer.schedule'],
+  momentum: ['train.optimizer.momentum'],
+  nesterov: ['train.optimizer.nesterov'],
+  seed: ['train.seed'],
+  readout: ['readout'],
+  logitScale: ['train.logitScale'],
+  init: ['init'],
+  initScale: ['initScale'],
+  annEpochs: ['ann.train.epochs'],
+  augmentShift: ['train.augmentShift', 'ann.train.augmentShift'],
+  augmentFlip: ['train.augmentFlip', 'ann.train.augmentFlip'],
+  shards: ['train.shards'],
+  skipEasy: ['train.skipLoss'],
+  trainLimit: ['trainLimit'],
+  testLimit: ['testLimit'],
+  bias: ['bias'],
+  annActivation: ['ann.activation'],
+  batchNorm: ['ann.batchNorm'],
+  annOptimizer: ['ann.train.optimizer.kind'],
+  annLr: ['ann.train.optimizer.lr'],
+  annWeightDecay: ['ann.train.optimizer.weightDecay'],
+  annSchedule: ['ann.train.optimizer.schedule'],
+  annMilestones: ['ann.train.optimizer.milestones'],
+  normalize: ['normalize'],
+  normalizeImages: ['normalize'],
+};
+
+function optimizerKind(flag: string, v: string): OptimizerKind {
+  if (v !== 'adam' && v !== 'adamw' && v !== 'sgd') {
+    throw new UserError(`${flag} "${v}": expected adam, adamw or sgd`);
+  }
+  return v;
+}
+
+function scheduleKind(flag: string, v: string): 'step' | 'cosine' {
+  if (v !== 'step' && v !== 'cosine')
+    throw new UserError(`${flag} "${v}": expected step or cosine`);
+  return v;
 }
 
 function num(flag: string, v: string, check: (x: number) => boolean, what: string): number {
@@ -57,7 +122,7 @@ function pct(x: number | null): string {
 }
 
 function epochLine(r: EpochRecord, epochs: number): string {
-  return `epoch ${r.epoch}/${epochs}  lr ${r.lr.toExponential(1)}  loss ${r.trainLoss.toFixed(4)}  train ${pct(r.trainAccuracy)}  test ${pct(r.testAccuracy)} (loss ${r.testLoss?.toFixed(4) ?? '-'})  sparsity ${r.testSparsity?.toFixed(4) ?? r.trainSparsity.toFixed(4)}  ${r.seconds === null ? '' : fmtTime(r.seconds)}`;
+  return `${r.phase === 'ann' ? 'ann ' : ''}epoch ${r.epoch}/${r.epochs ?? epochs}  lr ${r.lr.toExponential(1)}  loss ${r.trainLoss.toFixed(4)}  train ${pct(r.trainAccuracy)}  test ${pct(r.testAccuracy)} (loss ${r.testLoss?.toFixed(4) ?? '-'})  sparsity ${r.testSparsity?.toFixed(4) ?? r.trainSparsity.toFixed(4)}  ${r.seconds === null ? '' : fmtTime(r.seconds)}`;
 }
 
 /** `ttfsim train`: argument parsing, progress bar and log lines; the work is in src/train. */
@@ -72,8 +137,12 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'epochs to train (with --resume: extends the run)', '10')
     .option('--batch <b>', 'mini-batch size', '64')
     .option('--lr <rate>', 'initial learning rate', '1e-3')
-    .option('--optimizer <kind>', 'adam or adamw', 'adam')
-    .option('--weight-decay <wd>', 'weight decay (default 0 for adam, 1e-2 for adamw)')
+    .option('--optimizer <kind>', 'adam, adamw or sgd (momentum)', 'adam')
+    .option('--weight-decay <wd>', 'weight decay (default 0 for adam, 1e-2 adamw, 5e-4 sgd)')
+    .option('--schedule <kind>', 'learning-rate schedule: step (milestones) or cosine', 'step')
+    .option('--momentum <m>', 'SGD momentum', '0.9')
+    .option('--nesterov', 'Nesterov momentum for SGD (default with --optimizer sgd)')
+    .option('--no-nesterov', 'plain momentum for SGD')
     .option(
       '--milestones <list>',
       'epochs at which the learning rate is multiplied by --gamma, e.g. 10,15',
@@ -94,7 +163,22 @@ export function registerTrain(program: Command): void {
     )
     .option('--init-scale <s>', 'factor on the Kaiming-normal standard deviation', '0.5')
     .option('--ann-epochs <n>', 'epochs of ANN training for --init ann', '5')
+    .option('--ann-activation <kind>', 'ANN hidden activation: relu1 (the paper) or relu', 'relu1')
+    .option('--batch-norm', 'batch norm after every hidden layer of the ANN (folded afterwards)')
+    .option('--ann-optimizer <kind>', 'optimizer of the ANN phase (default: --optimizer)')
+    .option('--ann-lr <rate>', 'learning rate of the ANN phase (default: --lr)')
+    .option('--ann-weight-decay <wd>', 'weight decay of the ANN phase')
+    .option('--ann-schedule <kind>', 'schedule of the ANN phase (default: --schedule)')
+    .option('--ann-milestones <list>', 'milestones of the ANN phase (default: --milestones)')
+    .option(
+      '--normalize <percentile>',
+      'ReLU -> ReLU1 normalization before the SNN phase at this activation percentile (default 99.9 with --ann-activation relu; also for --init FILE)',
+    )
+    .option('--normalize-images <n>', 'training images the percentiles are measured on', '2048')
+    .option('--bias', 'biases on every layer of the SNN (there anyway after batch norm)')
     .option('--augment-shift <px>', 'random shifts of up to this many pixels (0: none)', '0')
+    .option('--augment-flip', 'random horizontal flips (CIFAR-10, not MNIST)')
+    .option('--force', 'start over in an --out folder that holds a checkpoint (deletes it)')
     .option(
       '--workers <n>',
       'threads (1: in this thread)',
@@ -110,15 +194,19 @@ export function registerTrain(program: Command): void {
     .option('--test-limit <n>', 'evaluate on the first n test images (0: no test evaluation)')
     .option('--name <name>', 'output model name (default: the manifest’s file name)')
     .action(async (o: TrainCliOptions, cmd: Command) => {
-      const explicitGamma = cmd.getOptionValueSource('gamma') === 'cli';
-      if (o.optimizer !== 'adam' && o.optimizer !== 'adamw') {
-        throw new UserError(`--optimizer "${o.optimizer}": expected adam or adamw`);
-      }
       if (o.readout !== 'membrane' && o.readout !== 'first-spike') {
         throw new UserError(`--readout "${o.readout}": expected membrane or first-spike`);
       }
-      const optimizer = defaultOptimizerConfig(o.optimizer as OptimizerKind);
+      const optimizer = defaultOptimizerConfig(optimizerKind('--optimizer', o.optimizer));
       optimizer.lr = posReal('--lr', o.lr);
+      optimizer.schedule = scheduleKind('--schedule', o.schedule);
+      optimizer.momentum = num(
+        '--momentum',
+        o.momentum,
+        (x) => x >= 0 && x < 1,
+        'a number in [0, 1)',
+      );
+      if (o.nesterov !== undefined) optimizer.nesterov = o.nesterov;
       optimizer.gamma = posReal('--gamma', o.gamma);
       if (o.weightDecay !== undefined) {
         optimizer.weightDecay = num(
@@ -154,7 +242,58 @@ export function registerTrain(program: Command): void {
       t.augmentShift = nonNegInt('--augment-shift', o.augmentShift);
       t.shards = posInt('--shards', o.shards);
       t.skipLoss = num('--skip-easy', o.skipEasy, (x) => x >= 0, 'a number >= 0');
+      t.augmentFlip = o.augmentFlip === true;
+      config.bias = o.bias === true;
+      if (o.annActivation !== 'relu1' && o.annActivation !== 'relu') {
+        throw new UserError(`--ann-activation "${o.annActivation}": expected relu1 or relu`);
+      }
+      if (config.init === 'ann') {
+        const annOpt = defaultOptimizerConfig(
+          optimizerKind('--ann-optimizer', o.annOptimizer ?? o.optimizer),
+        );
+        annOpt.lr = o.annLr === undefined ? optimizer.lr : posReal('--ann-lr', o.annLr);
+        annOpt.schedule = scheduleKind('--ann-schedule', o.annSchedule ?? o.schedule);
+        annOpt.momentum = optimizer.momentum;
+        if (o.nesterov !== undefined) annOpt.nesterov = o.nesterov;
+        annOpt.gamma = optimizer.gamma;
+        annOpt.milestones =
+          o.annMilestones !== undefined
+            ? o.annMilestones.split(',').map((m) => posInt('--ann-milestones', m))
+            : optimizer.milestones;
+        if (o.annWeightDecay !== undefined) {
+          annOpt.weightDecay = num(
+            '--ann-weight-decay',
+            o.annWeightDecay,
+            (x) => x >= 0,
+            'a number >= 0',
+          );
+        }
+        config.ann = {
+          activation: o.annActivation,
+          batchNorm: o.batchNorm === true,
+          bias: false,
+          train: { ...t, epochs: config.annEpochs, logitScale: 1, optimizer: annOpt, skipLoss: 0 },
+        };
+      }
+      const defaultNormalize =
+        config.init === 'ann' && o.annActivation === 'relu' ? '99.9' : undefined;
+      const norm = o.normalize ?? defaultNormalize;
+      config.normalize =
+        norm === undefined
+          ? null
+          : {
+              percentile: num(
+                '--normalize',
+                norm,
+                (x) => x > 0 && x <= 100,
+                'a percentile in (0, 100]',
+              ),
+              images: posInt('--normalize-images', o.normalizeImages),
+            };
       const workers = o.workers === undefined ? 2 : posInt('--workers', o.workers);
+      const explicit = Object.keys(OPTION_PATHS)
+        .filter((k) => cmd.getOptionValueSource(k) === 'cli')
+        .flatMap((k) => OPTION_PATHS[k]!);
       if (o.data === undefined && !o.resume) {
         const { loadManifest, resolveModelPath } = await import('../../model/load.js');
         config.data = loadManifest(resolveModelPath(o.model)).manifest.dataset;
@@ -170,14 +309,8 @@ export function registerTrain(program: Command): void {
           resume: o.resume === true,
           workers,
           config,
-          ...(o.resume && (o.milestones !== undefined || explicitGamma)
-            ? {
-                schedule: {
-                  ...(o.milestones !== undefined ? { milestones: optimizer.milestones } : {}),
-                  ...(explicitGamma ? { gamma: optimizer.gamma } : {}),
-                },
-              }
-            : {}),
+          explicit,
+          refuseExisting: o.force !== true,
         },
         {
           now: () => performance.now(),
