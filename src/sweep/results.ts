@@ -110,6 +110,7 @@ export const METRIC_COLUMNS: readonly [string, (s: RunSummary) => number | null]
   ['framesPerSecond', (s) => s.framesPerSecond],
   ['spikes', (s) => s.spikes],
   ['sops', (s) => s.sops],
+  ['biasSops', (s) => s.biasSops ?? 0],
   ['packets', (s) => s.packets],
   ['hops', (s) => s.hops],
   ['sparsity', (s) => s.sparsity],
