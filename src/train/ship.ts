@@ -1,8 +1,9 @@
 /**
  * Turns a training checkpoint into a shipped model: measures it on the whole test set with the
  * reference forward pass (`referenceBatch`, the oracle) in three modes (float weights and exact
- * time; 4-bit weights; 10 steps per window) and writes the manifest and the safetensors weights
- * with the measured numbers in the provenance.
+ * time; 4-bit weights, biases on the weights' scale; 10 steps per window) and writes the
+ * manifest and the safetensors weights and biases (folded, `saveModel`) with the measured
+ * numbers in the provenance.
  *
  *     node --import tsx -e "import('./src/train/ship.ts').then((m) => m.shipCli())" -- \
  *       checkpoints/mnist-cnn models/mnist-cnn.json "<training command>" "$(date -u +%FT%TZ)"
@@ -18,7 +19,7 @@ import { prepareNetwork, referenceBatch } from '../snn/reference.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { VERSION } from '../util/version.js';
 import { loadCheckpoint } from './checkpoint.js';
-import { unflattenWeights } from './init.js';
+import { networkFromParams } from './init.js';
 import type { Measured } from './measure.js';
 import { buildPlan } from './plan.js';
 import type { RunConfig } from './run.js';
@@ -47,9 +48,16 @@ export async function shipModel(opts: {
   const { manifest: target } = loadManifest(opts.target);
   const m = structuredClone(target);
   m.readout = cp.file.manifest.readout;
+  // The layers the SNN phase gave biases to (its manifest says which), as `ttfsim train` does.
+  m.layers = m.layers.map((l, i) => {
+    const t = cp.file.manifest.layers[i];
+    const biased = (t?.type === 'conv' || t?.type === 'dense') && t.bias;
+    return (l.type === 'conv' || l.type === 'dense') && biased ? { ...l, bias: true } : l;
+  });
   const arch = manifestToArchitecture(m);
-  const plan = buildPlan(arch, 'snn');
-  const net = { arch, weights: unflattenWeights(plan, cp.state.params) };
+  const plan = buildPlan(arch, 'snn', { bias: cp.file.config.bias === true });
+  // Weights and biases (batch norm, if any, folded in with its running statistics).
+  const net = networkFromParams(plan, cp.state.params, cp.state.stats);
   const test = loadDataset(
     m.dataset,
     'test',
