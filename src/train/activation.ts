@@ -55,18 +55,20 @@ export function activate(
       }
       return spikes;
     case 'relu1':
-    case 'relu':
+    case 'relu': {
+      const top = act === 'relu1' ? 1 : Number.POSITIVE_INFINITY;
       for (let r = 0; r < rows; r++) {
         const o = r * ld;
         const q = r * C;
         for (let c = 0; c < C; c++) {
           const A = y[o + c]!;
-          const t = A <= 0 ? 0 : act === 'relu1' && A > 1 ? 1 : A;
+          const t = A <= 0 ? 0 : A > top ? top : A;
           out[q + c] = t;
           if (t !== 0) spikes++;
         }
       }
       return spikes;
+    }
     case 'membrane':
     case 'linear':
       out.fill(0, 0, rows * C);
@@ -112,38 +114,39 @@ export function activationBackward(
   for (let r = 0; r < rows; r++) {
     const o = r * ld;
     const q = r * C;
-    for (let c = 0; c < C; c++) {
-      const gi = g[q + c]!;
-      const A = y[o + c]!;
-      let gA = 0;
-      let gW = 0;
-      switch (act) {
-        case 'dft':
-        case 'first-spike': {
+    switch (act) {
+      case 'dft':
+      case 'first-spike':
+        for (let c = 0; c < C; c++) {
+          const gi = g[q + c]!;
+          const A = y[o + c]!;
           const W = y[wOff + o + c]!;
           if (gi !== 0 && A < 1 && A + W > 0) {
             const inv = 1 / (1 + W);
-            gA = gi * inv;
-            gW = gi * (1 - out[q + c]!) * inv;
+            gy[o + c] = gi * inv;
+            gy[wOff + o + c] = gi * (1 - out[q + c]!) * inv;
+          } else {
+            gy[o + c] = 0;
+            gy[wOff + o + c] = 0;
           }
-          break;
         }
-        case 'relu1':
-          gA = A > 0 && A < 1 ? gi : 0;
-          break;
-        case 'relu':
-          gA = A > 0 ? gi : 0;
-          break;
-        case 'membrane':
-          gA = gi;
-          gW = gi;
-          break;
-        case 'linear':
-          gA = gi;
-          break;
-      }
-      gy[o + c] = gA;
-      if (dual) gy[wOff + o + c] = gW;
+        break;
+      case 'relu1':
+        for (let c = 0; c < C; c++) {
+          const A = y[o + c]!;
+          gy[o + c] = A > 0 && A < 1 ? g[q + c]! : 0;
+        }
+        break;
+      case 'relu':
+        for (let c = 0; c < C; c++) gy[o + c] = y[o + c]! > 0 ? g[q + c]! : 0;
+        break;
+      case 'membrane':
+      case 'linear':
+        for (let c = 0; c < C; c++) gy[o + c] = g[q + c]!;
+        break;
+    }
+    if (dual && act !== 'dft' && act !== 'first-spike') {
+      for (let c = 0; c < C; c++) gy[wOff + o + c] = act === 'membrane' ? g[q + c]! : 0;
     }
   }
 }

@@ -1,5 +1,6 @@
-// AssemblyScript source of the trainer's compute kernels (compiled to dist/wasm/kernels.wasm by
-// `npm run build:wasm`, part of `npm ci`). All pointers are byte offsets into the imported
+// AssemblyScript source of the trainer's compute kernels (compiled by `npm run build:wasm`, part
+// of `npm ci`, to dist/wasm/kernels.wasm and, with relaxed SIMD's fused multiply-add,
+// dist/wasm/kernels-relaxed.wasm). All pointers are byte offsets into the imported
 // memory, all data float32, all matrices row-major. See src/train/wasm/kernels.ts for the
 // contracts; the TypeScript side owns every buffer.
 //
@@ -8,6 +9,16 @@
 // ([ceil(N / 8)][K][8], zero beyond N). C's rows hold ceil(N / 8) * 8 columns (ldc >= that):
 // the padding columns are written too. The 4 x 8 register block (8 f32x4 accumulators) was the
 // fastest of 4 x 8, 6 x 8 measured here (V8 TurboFan, x86-64 with 16 xmm registers).
+
+/**
+ * c + a * b, fused (one rounding) where the build has relaxed SIMD (kernels-relaxed.wasm: V8 then
+ * emits an FMA on CPUs that have one), else a multiply and an add.
+ */
+@inline
+function fma(c: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 const KC: i32 = 256; // depth of a block: 8 x KC floats of B stay in L1
 const MC: i32 = 64; // rows of a block of A: MC x KC floats stay in L2
@@ -27,13 +38,13 @@ function kern4x8(a: usize, sai: usize, sap: usize, b: usize, K: i32, c: usize, l
   for (let p = 0; p < K; p++) {
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     let x = f32x4.splat(load<f32>(a0));
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = fma(c00, x, b0); c01 = fma(c01, x, b1);
     x = f32x4.splat(load<f32>(a0 + a1off));
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = fma(c10, x, b0); c11 = fma(c11, x, b1);
     x = f32x4.splat(load<f32>(a0 + a2off));
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = fma(c20, x, b0); c21 = fma(c21, x, b1);
     x = f32x4.splat(load<f32>(a0 + a3off));
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = fma(c30, x, b0); c31 = fma(c31, x, b1);
     a0 += sap;
     b += 32;
   }
@@ -52,8 +63,8 @@ function kern1x8(a: usize, sap: usize, b: usize, K: i32, c: usize, acc: bool): v
   let a0 = a;
   for (let p = 0; p < K; p++) {
     const x = f32x4.splat(load<f32>(a0));
-    c00 = f32x4.add(c00, f32x4.mul(x, v128.load(b)));
-    c01 = f32x4.add(c01, f32x4.mul(x, v128.load(b, 16)));
+    c00 = fma(c00, x, v128.load(b));
+    c01 = fma(c01, x, v128.load(b, 16));
     a0 += sap;
     b += 32;
   }
@@ -103,13 +114,13 @@ function kernT4x8(a: usize, sap: usize, b: usize, K: i32, c: usize, ldc: usize, 
     const b0 = v128.load(b), b1 = v128.load(b, 16);
     const av = v128.load(a0);
     let x = i32x4.shuffle(av, av, 0, 0, 0, 0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = fma(c00, x, b0); c01 = fma(c01, x, b1);
     x = i32x4.shuffle(av, av, 1, 1, 1, 1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = fma(c10, x, b0); c11 = fma(c11, x, b1);
     x = i32x4.shuffle(av, av, 2, 2, 2, 2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = fma(c20, x, b0); c21 = fma(c21, x, b1);
     x = i32x4.shuffle(av, av, 3, 3, 3, 3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = fma(c30, x, b0); c31 = fma(c31, x, b1);
     a0 += sap;
     b += 32;
   }

@@ -10,9 +10,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PROJECT_ROOT } from '../../util/version.js';
 
 export const WASM_PATH = join(PROJECT_ROOT, 'dist', 'wasm', 'kernels.wasm');
+/** The same kernels with relaxed SIMD's fused multiply-add in the GEMM. */
+export const WASM_RELAXED_PATH = join(PROJECT_ROOT, 'dist', 'wasm', 'kernels-relaxed.wasm');
 
 export interface Exports {
   gemm(
@@ -70,18 +73,44 @@ export interface Exports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null = null;
+let compiled: { module: WebAssembly.Module; fused: boolean } | null = null;
 
-function wasmModule(): WebAssembly.Module {
-  if (compiled === null) {
-    if (!existsSync(WASM_PATH)) {
-      throw new Error(
-        `${WASM_PATH} is missing: build the trainer's kernels with \`npm run build\` (npm ci does it)`,
-      );
-    }
-    compiled = new WebAssembly.Module(readFileSync(WASM_PATH));
+/**
+ * The compiled kernels: the relaxed-SIMD build where this Node can run it (Node 22 has relaxed
+ * SIMD on; Node 20 has it behind a V8 flag, which is set here), else the plain SIMD build. With
+ * relaxed SIMD the GEMM's multiply-adds are fused where the CPU has FMA: results are the same for
+ * any number of threads and across `--resume` on one machine, and may differ in the last bits
+ * between a machine with FMA and one without. `TTFSIM_WASM_FMA=0` forces the plain build.
+ */
+function wasmModule(): { module: WebAssembly.Module; fused: boolean } {
+  if (compiled !== null) return compiled;
+  if (!existsSync(WASM_PATH)) {
+    throw new Error(
+      `${WASM_PATH} is missing: build the trainer's kernels with \`npm run build\` (npm ci does it)`,
+    );
   }
+  if (process.env.TTFSIM_WASM_FMA !== '0' && existsSync(WASM_RELAXED_PATH)) {
+    const bytes = readFileSync(WASM_RELAXED_PATH);
+    try {
+      compiled = { module: new WebAssembly.Module(bytes), fused: true };
+      return compiled;
+    } catch {
+      try {
+        setFlagsFromString('--experimental-wasm-relaxed-simd');
+        compiled = { module: new WebAssembly.Module(bytes), fused: true };
+        return compiled;
+      } catch {
+        // fall through to the plain build
+      }
+    }
+  }
+  compiled = { module: new WebAssembly.Module(readFileSync(WASM_PATH)), fused: false };
   return compiled;
+}
+
+/** Whether the trainer's GEMM runs with fused multiply-adds (relaxed SIMD). */
+export function kernelsFused(): boolean {
+  return wasmModule().fused;
 }
 
 /** Rounds up to a multiple of 8 (the GEMM's panel width). */
@@ -138,7 +167,7 @@ export class Arena {
       p.resolve({ ptr, f32: new Float32Array(buffer, ptr, p.floats) });
     }
     this.pending.length = 0;
-    const instance = new WebAssembly.Instance(wasmModule(), { env: { memory: this.memory } });
+    const instance = new WebAssembly.Instance(wasmModule().module, { env: { memory: this.memory } });
     return new Kernels(instance.exports as unknown as Exports, buffer);
   }
 }
