@@ -8,10 +8,11 @@
  * (tensors.ts, src/snn/batchnorm.ts): the `Architecture` and `Network` the rest of ttfsim sees
  * have no batch norm, and the folded layer has a bias. Extra or missing tensors are errors.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { type Architecture, type Network, stages } from '../snn/network.js';
 import { inFile } from '../util/errors.js';
+import { parseJsonStrict } from '../util/json.js';
 import { PROJECT_ROOT } from '../util/version.js';
 import {
   type ModelManifest,
@@ -103,7 +104,7 @@ export function loadManifest(manifestPath: string): {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonStrict(text);
   } catch (err) {
     throw inFile(shown, `not valid JSON: ${(err as Error).message}`);
   }
@@ -147,24 +148,45 @@ function checkArchitecture(arch: Architecture, m: ModelManifest, file: string): 
   }
 }
 
+/** True when `path` is `dir` itself or lies below it. */
+function isBelow(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/**
+ * The weights file a manifest names, which must lie below the manifest's folder, also after
+ * resolving symbolic links: a model file (perhaps downloaded) must not make ttfsim read, hash or
+ * quote files elsewhere (`../../etc/passwd`, `/home/x/.ssh/id_rsa`).
+ */
+export function resolveWeightsPath(manifestPath: string, file: string): string {
+  const shown = displayPath(manifestPath);
+  const dir = dirname(manifestPath);
+  const path = resolve(dir, file);
+  const outside = () =>
+    inFile(
+      shown,
+      `weights.file: "${file}" is outside the model's folder ${displayPath(dir)}; the weights must lie in that folder or below it`,
+    );
+  if (!isBelow(dir, path)) throw outside();
+  if (!existsSync(path)) {
+    throw inFile(shown, `weights.file: "${file}" not found (looked for ${displayPath(path)})`);
+  }
+  if (!isBelow(realpathSync(dir), realpathSync(path))) throw outside();
+  return path;
+}
+
 /**
  * Loads a model by bundled name (`vgg16`, `vgg16.json`) or path. Throws a `UserError` naming the
  * file and the problem for anything wrong with the manifest or the weights.
  */
 export function loadModel(pathOrName: string, opts: LoadModelOptions = {}): LoadedModel {
   const manifestPath = resolveModelPath(pathOrName);
-  const shown = displayPath(manifestPath);
   const { manifest, arch } = loadManifest(manifestPath);
   let network: Network | null = null;
   let weightsPath: string | null = null;
   if (manifest.weights !== null) {
-    weightsPath = resolve(dirname(manifestPath), manifest.weights.file);
-    if (!existsSync(weightsPath)) {
-      throw inFile(
-        shown,
-        `weights.file: "${manifest.weights.file}" not found (looked for ${displayPath(weightsPath)})`,
-      );
-    }
+    weightsPath = resolveWeightsPath(manifestPath, manifest.weights.file);
     if (!opts.skipWeights) {
       const wShown = displayPath(weightsPath);
       network = networkFromSafetensors(arch, readSafetensors(weightsPath, wShown), wShown, {

@@ -12,8 +12,9 @@
  * Validation follows the reference implementation: the header must fit in the file and be a JSON
  * object; every entry needs a known dtype, a shape of non-negative integers and offsets with
  * `e - b = product(shape) * bytes(dtype)`; the tensors must tile the byte buffer exactly (no
- * overlap, no gap, nothing after the last one). Every failure is a `UserError` that names the
- * file and, where there is one, the tensor.
+ * overlap, no gap, nothing after the last one); a tensor name given twice is refused (JSON
+ * parsers keep one of them silently). Every failure is a `UserError` that names the file and,
+ * where there is one, the tensor, and never quotes the file's bytes.
  *
  * Reading converts F32, F16, BF16 and F64 to `Float32Array` (`tensorToFloat32`); other dtypes are
  * parsed and validated but cannot be converted. Writing supports F32 and F16 (round to nearest,
@@ -22,6 +23,7 @@
  */
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { inFile, UserError } from '../util/errors.js';
+import { parseJsonStrict } from '../util/json.js';
 import { readInputFile } from '../util/readInput.js';
 
 /** Bytes per element of every dtype the safetensors format defines (classic set). */
@@ -89,9 +91,13 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = view.getBigUint64(0, true);
   if (headerLen > BigInt(buf.length - 8)) {
+    // The length is shown only when it is a plausible size: for any other file these 8 bytes are
+    // its content (text reads as a huge number), and errors never echo a file's content.
+    const shown =
+      headerLen < 2n ** 32n ? `header length ${headerLen}` : 'header length (bytes 0-7)';
     throw inFile(
       file,
-      `header length ${headerLen} runs past the end of the file (${buf.length} bytes): truncated or not a safetensors file`,
+      `${shown} runs past the end of the file (${buf.length} bytes): truncated or not a safetensors file`,
     );
   }
   const n = Number(headerLen);
@@ -106,12 +112,13 @@ export function parseSafetensors(buf: Uint8Array, file = '<buffer>'): Safetensor
   }
   let header: unknown;
   try {
-    header = JSON.parse(text);
+    header = parseJsonStrict(text);
   } catch (err) {
-    throw inFile(
-      file,
-      `header is not valid JSON (${(err as Error).message}): corrupted or not a safetensors file`,
-    );
+    const msg = (err as Error).message;
+    if (msg.includes('duplicate key')) {
+      throw inFile(file, `header: ${msg}: every tensor name (and entry field) may appear once`);
+    }
+    throw inFile(file, `header is not valid JSON (${msg}): corrupted or not a safetensors file`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw inFile(file, 'header is not a JSON object');

@@ -21,7 +21,7 @@ import {
 } from '../hardware/config.js';
 import { createRng, deriveSeed } from '../kernel/rng.js';
 import { meshSize, partitionNetwork } from '../mapping/index.js';
-import { loadManifest, resolveModelPath } from '../model/load.js';
+import { loadManifest, resolveModelPath, resolveWeightsPath } from '../model/load.js';
 import { stages } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';
@@ -101,8 +101,7 @@ export function modelSha256(manifestPath: string): string {
   const hash = createHash('sha256').update(readFileSync(manifestPath));
   const { manifest } = loadManifest(manifestPath);
   if (manifest.weights !== null) {
-    const weights = join(manifestPath, '..', manifest.weights.file);
-    if (existsSync(weights)) hash.update(readFileSync(weights));
+    hash.update(readFileSync(resolveWeightsPath(manifestPath, manifest.weights.file)));
   }
   return hash.digest('hex');
 }

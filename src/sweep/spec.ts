@@ -18,6 +18,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { formatIssues } from '../hardware/config.js';
 import { inFile } from '../util/errors.js';
+import { parseJsonStrict } from '../util/json.js';
 
 /** A value an axis can take: whatever a JSON hardware field or option holds. */
 export const axisValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -238,7 +239,7 @@ export function loadSweepSpec(path: string): LoadedSpec {
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonStrict(text);
   } catch (err) {
     throw inFile(path, `not valid JSON (${(err as Error).message})`);
   }

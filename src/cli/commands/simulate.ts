@@ -56,12 +56,12 @@ export function toSimulateOptions(o: CliOptions): SimulateOptions {
   return opts;
 }
 
-/** `ttfsim simulate`: the main job; also what `ttfsim` with no command runs. */
+/** `ttfsim simulate`: the main job; also what `ttfsim` with no command runs (program.ts). */
 export function registerSimulate(program: Command): void {
   program
-    .command('simulate', { isDefault: true })
+    .command('simulate')
     .description(
-      'Run a model on a simulated chip: accuracy, spikes, SOPs, packets, hops, latency and energy per frame (Eq. 12), written to results/<run>/',
+      'Run a model on a simulated chip: accuracy, spikes, SOPs, packets, hops, latency and energy per frame (Eq. 12), written to results/<run>/ (the default command: `ttfsim --hw X` runs it)',
     )
     .option(
       '--hw <name|path>',

@@ -23,7 +23,7 @@ export function registerSweep(program: Command): void {
   // `ttfsim sweep SPEC --out DIR` runs the default subcommand `run`; `ttfsim sweep merge` merges.
   // (Two subcommands, so that each owns its --out.)
   sweep
-    .command('run', { isDefault: true })
+    .command('run')
     .description('Run a sweep spec, or one shard of it, into --out (finished points are skipped)')
     .argument('<spec>', 'sweep spec file (.json, schemas/sweep.schema.json)')
     .requiredOption('--out <dir>', 'output folder (re-running into it skips finished points)')
