@@ -40,6 +40,11 @@ export interface SimulateOptions {
   set?: readonly string[];
   /** Results folder; default `<resultsRoot>/<run id>`. */
   out?: string;
+  /**
+   * Write into a results folder that holds files ttfsim did not write (they are left alone;
+   * ttfsim replaces only its own files). Without it such a folder is refused.
+   */
+  force?: boolean;
   /** Where default results folders go (default `results`, relative to the working directory). */
   resultsRoot?: string;
   /** Write every spike to this CSV (`frame,layer,neuron,t`). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../data/dataset.js';
 import { type HardwareConfig, loadHardwareConfig } from '../hardware/config.js';
@@ -9,6 +9,7 @@ import { type LoadedModel, loadModel } from '../model/load.js';
 import { untrainedNetwork } from '../sim/untrained.js';
 import { type Network, paperNeuronCount } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
+import { checkOutputPath } from '../util/lock.js';
 import { PROJECT_ROOT, VERSION } from '../util/version.js';
 import { checkFrameRange, type FrameRange, parseFrames } from './frames.js';
 import {
@@ -19,6 +20,7 @@ import {
   DEFAULT_SEED,
   type SimulateOptions,
 } from './options.js';
+import { foreignEntries } from './results.js';
 
 /**
  * Everything a run needs, resolved and validated before anything is simulated or written: the
@@ -93,20 +95,21 @@ function optionOverrides(opts: SimulateOptions): string[] {
   return out;
 }
 
-/** Checks that an output folder may be (re)placed: absent, empty, or an earlier results folder. */
-function checkOutDir(outDir: string, shown: string): void {
-  if (!existsSync(outDir)) {
-    let parent = dirname(outDir);
-    while (!existsSync(parent)) parent = dirname(parent);
-    if (!statSync(parent).isDirectory())
-      throw new UserError(`--out ${shown}: ${parent} is not a folder`);
-    return;
-  }
-  if (!statSync(outDir).isDirectory()) throw new UserError(`--out ${shown}: exists and is a file`);
-  const entries = readdirSync(outDir);
-  if (entries.length > 0 && !entries.includes('run.json')) {
+/**
+ * Checks, without writing, that a results folder may be written: a usable path (not empty, not
+ * too long, not a file) and, when it exists, a folder holding only files ttfsim wrote (an
+ * earlier run, its report), unless `force`: then ttfsim writes beside the other files and
+ * replaces only its own.
+ */
+function checkOutDir(outDir: string, shown: string, force: boolean): void {
+  checkOutputPath(outDir, `--out ${shown}`);
+  if (!existsSync(outDir)) return;
+  const foreign = foreignEntries(outDir);
+  if (foreign.length > 0 && !force) {
+    const list = foreign.slice(0, 3).map((f) => JSON.stringify(f));
+    const more = foreign.length > 3 ? ` and ${foreign.length - 3} more` : '';
     throw new UserError(
-      `--out ${shown}: folder exists and is not a ttfsim results folder (no run.json); choose another or empty it`,
+      `--out ${shown}: holds files ttfsim did not write (${list.join(', ')}${more}); choose another folder, or add --force to write beside them (ttfsim replaces only its own files)`,
     );
   }
 }
@@ -226,18 +229,26 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
   const run = `${model.manifest.name}-${config.name}-${sha256(key).slice(0, 8)}`;
   let outDir: string | null = null;
   if (opts.write !== false) {
+    if (opts.out !== undefined && opts.out.trim() === '') {
+      throw new UserError('--out: empty path; give a folder name');
+    }
     outDir = resolve(opts.out ?? join(opts.resultsRoot ?? 'results', run));
-    checkOutDir(outDir, opts.out ?? outDir);
+    checkOutDir(outDir, opts.out ?? outDir, opts.force === true);
   }
   let traceFile: string | null = null;
   if (opts.traceSpikes !== undefined) {
-    traceFile = resolve(opts.traceSpikes);
+    const label = `--trace-spikes ${opts.traceSpikes}`;
+    if (opts.traceSpikes.trim() === '')
+      throw new UserError('--trace-spikes: empty path; give a file name');
+    traceFile = checkOutputPath(opts.traceSpikes, label, 'file');
     const parent = dirname(traceFile);
     if (!existsSync(parent) || !statSync(parent).isDirectory()) {
-      throw new UserError(`--trace-spikes ${opts.traceSpikes}: folder ${parent} does not exist`);
+      throw new UserError(`${label}: folder ${parent} does not exist`);
     }
-    if (existsSync(traceFile) && statSync(traceFile).isDirectory()) {
-      throw new UserError(`--trace-spikes ${opts.traceSpikes}: is a folder; expected a file name`);
+    try {
+      accessSync(parent, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new UserError(`${label}: no permission to write in ${parent}`);
     }
   }
   return {

@@ -1,15 +1,29 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import type { FrameRecord, LayerRecord, RunResult, SpikeRaster } from '../report/runResult.js';
 import { type Architecture, type StageInfo, stages as stageInfos } from '../snn/network.js';
 import { spikeTime } from '../snn/neuron.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { LOCK_FILE } from '../util/lock.js';
+import { keepPath, removeOnDeath } from '../util/reaper.js';
 
 /**
- * The files of a run, written so that a failure never leaves a half-written results folder:
- * everything goes to `<parent>/.<run>.tmp-<pid>`, which is renamed to `<parent>/<run>` at the
- * end (an earlier folder of the same name is replaced). The spike trace goes to
- * `<file>.tmp-<pid>` while frames run and is renamed when the run succeeds.
+ * The files of a run. ttfsim removes or replaces only files it writes itself (the ones below,
+ * `report.html` and `figures/*.svg` of `ttfsim report`); anything else in the folder is the
+ * user's and stays untouched (`resolve.ts` refuses such a folder unless `--force`). Every file
+ * is written whole to `<out>/.tmp-<pid>/` and renamed into place at the end, `run.json` last
+ * (and the old `run.json` removed first), so a folder with a `run.json` always holds one whole
+ * run. The spike trace goes to `<file>.tmp-<pid>` while frames run and is renamed when the run
+ * succeeds; if the process dies first, a watcher process removes it (`src/util/reaper.ts`).
  *
  *     run.json            RunResult (src/report/runResult.ts)
  *     frames.csv          one FrameRecord per row
@@ -158,38 +172,66 @@ export function coresCsv(result: RunResult): string {
   return `${rows.join('\n')}\n`;
 }
 
+/** The temporary folder a run writes its files to, inside the results folder. */
+export const RESULTS_TMP_PREFIX = '.tmp-';
+
 /**
- * Writes the results folder through a temporary folder renamed at the end. Returns the folder.
+ * Whether `name` in results folder `dir` is something ttfsim wrote: its results files, the
+ * report, `figures/` holding only SVG files, the lock and temporary folders.
+ */
+export function isOwnResultsEntry(dir: string, name: string): boolean {
+  if (/^(run\.json|frames\.csv|layers\.csv|cores\.csv|report\.html)$/.test(name)) return true;
+  if (/^spikes-frame\d+\.json$/.test(name) || name === LOCK_FILE) return true;
+  if (name.startsWith(RESULTS_TMP_PREFIX)) return true;
+  if (name === 'figures') {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() && readdirSync(p).every((f) => f.endsWith('.svg'));
+  }
+  return false;
+}
+
+/** The entries of `dir` that ttfsim did not write (sorted). */
+export function foreignEntries(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => !isOwnResultsEntry(dir, name))
+    .sort();
+}
+
+/**
+ * Writes the results into `outDir` (created when missing): the files go to a temporary folder
+ * inside it, then ttfsim's files of an earlier run there are removed (old `run.json` first;
+ * the report and spike files, which would describe the old run) and the new files are renamed
+ * in, `run.json` last. Files ttfsim did not write are left alone. Returns the folder.
  */
 export function writeResults(
   outDir: string,
   result: RunResult,
   raster: SpikeRaster | null,
 ): string {
-  const parent = dirname(outDir);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}`);
+  mkdirSync(outDir, { recursive: true });
+  const tmp = join(outDir, `${RESULTS_TMP_PREFIX}${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
+  const files: [string, string][] = [
+    ['frames.csv', framesCsv(result.frames)],
+    ['layers.csv', layersCsv(result.layers)],
+    ['cores.csv', coresCsv(result)],
+  ];
+  if (raster !== null)
+    files.push([`spikes-frame${raster.frame}.json`, `${JSON.stringify(raster)}\n`]);
+  files.push(['run.json', `${JSON.stringify(result, null, 2)}\n`]);
   try {
     mkdirSync(tmp);
-    writeFileAtomic(join(tmp, 'run.json'), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileAtomic(join(tmp, 'frames.csv'), framesCsv(result.frames));
-    writeFileAtomic(join(tmp, 'layers.csv'), layersCsv(result.layers));
-    writeFileAtomic(join(tmp, 'cores.csv'), coresCsv(result));
-    if (raster !== null) {
-      writeFileAtomic(join(tmp, `spikes-frame${raster.frame}.json`), `${JSON.stringify(raster)}\n`);
+    for (const [name, text] of files) writeFileAtomic(join(tmp, name), text);
+    rmSync(join(outDir, 'run.json'), { force: true });
+    for (const name of readdirSync(outDir)) {
+      const stale = /^spikes-frame\d+\.json$/.test(name) || name === 'report.html';
+      if (stale || (name === 'figures' && isOwnResultsEntry(outDir, name))) {
+        rmSync(join(outDir, name), { recursive: true, force: true });
+      }
     }
-    if (existsSync(outDir)) {
-      const old = join(parent, `.${basename(outDir)}.old-${process.pid}`);
-      renameSync(outDir, old);
-      renameSync(tmp, outDir);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, outDir);
-    }
-  } catch (err) {
+    for (const [name] of files) renameSync(join(tmp, name), join(outDir, name));
+  } finally {
     rmSync(tmp, { recursive: true, force: true });
-    throw err;
   }
   return outDir;
 }
@@ -211,6 +253,7 @@ export class SpikeTraceWriter {
     arch: Architecture,
   ) {
     this.tmp = `${file}.tmp-${process.pid}`;
+    removeOnDeath(this.tmp);
     this.fd = openSync(this.tmp, 'w');
     this.stages = tracedStages(arch);
     this.push('frame,layer,neuron,t\n');
@@ -245,6 +288,7 @@ export class SpikeTraceWriter {
     closeSync(this.fd);
     this.fd = -1;
     renameSync(this.tmp, this.file);
+    keepPath(this.tmp);
   }
 
   abort(): void {
@@ -257,5 +301,6 @@ export class SpikeTraceWriter {
       this.fd = -1;
     }
     rmSync(this.tmp, { force: true });
+    keepPath(this.tmp);
   }
 }

@@ -1,3 +1,5 @@
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { THEORETICAL_ARCHITECTURES, theoreticalEnergy } from '../hardware/energy.js';
 import { biasSram } from '../mapping/bias.js';
@@ -9,12 +11,15 @@ import type {
   RunResult,
   SpikeRaster,
 } from '../report/runResult.js';
+import { UserError } from '../util/errors.js';
+import { lockOutputFolder } from '../util/lock.js';
+import { removeStaleTemps } from '../util/reaper.js';
 import { VERSION } from '../util/version.js';
 import { RunAccumulator } from './aggregate.js';
 import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.js';
 import type { SimulateHooks, SimulateOptions } from './options.js';
 import { type ResolvedRun, resolveRun, shownPath } from './resolve.js';
-import { SpikeTraceWriter, spikeRaster, writeResults } from './results.js';
+import { RESULTS_TMP_PREFIX, SpikeTraceWriter, spikeRaster, writeResults } from './results.js';
 import { defaultEngine } from './simEngine.js';
 
 /**
@@ -29,13 +34,52 @@ import { defaultEngine } from './simEngine.js';
  * the tool version, the hashes of the resolved hardware config, the model files and the input
  * frames, and the options (NoC, steps per window, weight bits, seed, frame range); identical
  * inputs give the same id and replace the same folder. `--out DIR` names the folder instead
- * (its base name becomes the id).
+ * (its base name becomes the id). The folder is locked while the run goes (`src/util/lock.ts`)
+ * and only ttfsim's own files in it are replaced (`results.ts`).
  */
 export async function runSimulation(
   options: SimulateOptions & { engine?: Engine } = {},
   hooks: SimulateHooks = {},
 ): Promise<RunResult> {
   const r = resolveRun(options);
+  // The output is claimed before any frame runs: the folder is created and locked (a second run
+  // on it fails at once; an unusable path fails here, not after the work).
+  const lock =
+    r.outDir === null
+      ? null
+      : lockOutputFolder(r.outDir, `--out ${options.out ?? r.outDir}`, 'simulate');
+  try {
+    if (r.outDir !== null) removeOwnTemps(r.outDir);
+    return await simulateResolved(r, options.engine ?? defaultEngine, hooks);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Under the lock, every temporary folder in the results folder is a killed run's: removed. */
+function removeOwnTemps(outDir: string): void {
+  for (const name of readdirSync(outDir)) {
+    if (name.startsWith(RESULTS_TMP_PREFIX))
+      rmSync(join(outDir, name), { recursive: true, force: true });
+  }
+}
+
+/** Opens the spike trace (stale temporary files of killed runs removed first). */
+function openTrace(file: string, arch: ResolvedRun['model']['arch']): SpikeTraceWriter {
+  removeStaleTemps(file);
+  try {
+    return new SpikeTraceWriter(file, arch);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`--trace-spikes ${file}: cannot write: ${code ?? (err as Error).message}`);
+  }
+}
+
+async function simulateResolved(
+  r: ResolvedRun,
+  engine: Engine,
+  hooks: SimulateHooks,
+): Promise<RunResult> {
   const total = r.range.end - r.range.start;
   hooks.onStart?.({
     run: r.run,
@@ -44,9 +88,8 @@ export async function runSimulation(
     hardware: r.config.name,
     notes: [...r.notes],
   });
-  const engine = options.engine ?? defaultEngine;
   const acc = new RunAccumulator(r.model.arch, r.mapping, r.config, r.neurons);
-  const trace = r.traceFile !== null ? new SpikeTraceWriter(r.traceFile, r.model.arch) : null;
+  const trace = r.traceFile !== null ? openTrace(r.traceFile, r.model.arch) : null;
   let raster: SpikeRaster | null = null;
   const t0 = performance.now();
   let engineResult: EngineRunResult;

@@ -23,6 +23,7 @@ interface CliOptions {
   traceSpikes?: string;
   quiet?: boolean;
   report?: boolean;
+  force?: boolean;
 }
 
 function wholeNumber(option: string, text: string): number {
@@ -33,6 +34,7 @@ function wholeNumber(option: string, text: string): number {
 /** Turns the parsed command line into library options (all checking of values happens there). */
 export function toSimulateOptions(o: CliOptions): SimulateOptions {
   const opts: SimulateOptions = { hw: o.hw, model: o.model, data: o.data, set: o.set, out: o.out };
+  if (o.force === true) opts.force = true;
   if (o.frames !== undefined) opts.frames = o.frames;
   if (o.noc !== undefined) {
     if (o.noc !== 'ideal' && o.noc !== 'detailed') {
@@ -102,6 +104,10 @@ export function registerSimulate(program: Command): void {
       [] as string[],
     )
     .option('--out <DIR>', 'results folder (default: results/<model>-<hw>-<hash>)')
+    .option(
+      '--force',
+      'write into an --out folder that holds other files too (ttfsim replaces only its own files, never the others)',
+    )
     .option('--json', 'print one JSON object with the summary on stdout instead of the table')
     .option(
       '--trace-spikes <FILE>',
