@@ -12,6 +12,7 @@
  * `d tau_j / d w_ij = (tau_i + 1 - tau_j) / (1 + W)` and `d tau_j / d tau_i = w_ij / (1 + W)`.
  */
 import type { Activation } from './plan.js';
+import type { Buf, Kernels } from './wasm/kernels.js';
 
 /**
  * The buffers of one weighted layer: `y` holds `rows` rows of `ld` floats for `A` and, when
@@ -26,52 +27,23 @@ export interface ActShape {
 }
 
 /**
- * Applies the activation: reads `y`, writes `out`. For `membrane` and `linear` (output layers
- * without spikes) `out` receives 0: the stage has no spikes; the logits come from
- * {@link outputLogits}. Returns the number of nonzero outputs (spikes).
+ * Applies the activation (WebAssembly kernels): reads `y`, writes `out`. For `membrane` and
+ * `linear` (output layers without spikes) `out` receives 0: the stage has no spikes; the logits
+ * come from {@link outputLogits}. Returns the number of nonzero outputs (spikes).
  */
-export function activate(
-  act: Activation,
-  y: Float32Array,
-  out: Float32Array,
-  sh: ActShape,
-): number {
+export function activate(k: Kernels, act: Activation, y: Buf, out: Buf, sh: ActShape): number {
   const { rows, channels: C, ld } = sh;
-  const wOff = rows * ld;
-  let spikes = 0;
   switch (act) {
     case 'dft':
     case 'first-spike':
-      for (let r = 0; r < rows; r++) {
-        const o = r * ld;
-        const q = r * C;
-        for (let c = 0; c < C; c++) {
-          const A = y[o + c]!;
-          const W = y[wOff + o + c]!;
-          const t = A >= 1 ? 1 : A + W > 0 ? (A + W) / (1 + W) : 0;
-          out[q + c] = t;
-          if (t !== 0) spikes++;
-        }
-      }
-      return spikes;
+      return k.k.dftForward(y.ptr, rows, ld, C, out.ptr);
     case 'relu1':
-    case 'relu': {
-      const top = act === 'relu1' ? 1 : Number.POSITIVE_INFINITY;
-      for (let r = 0; r < rows; r++) {
-        const o = r * ld;
-        const q = r * C;
-        for (let c = 0; c < C; c++) {
-          const A = y[o + c]!;
-          const t = A <= 0 ? 0 : A > top ? top : A;
-          out[q + c] = t;
-          if (t !== 0) spikes++;
-        }
-      }
-      return spikes;
-    }
+      return k.k.clampForward(y.ptr, rows, ld, C, 1, out.ptr);
+    case 'relu':
+      return k.k.clampForward(y.ptr, rows, ld, C, Number.POSITIVE_INFINITY, out.ptr);
     case 'membrane':
     case 'linear':
-      out.fill(0, 0, rows * C);
+      out.f32.fill(0, 0, rows * C);
       return 0;
   }
 }
@@ -102,51 +74,39 @@ export function outputLogits(
  * `d tau / d A = 1 / (1 + W)`, `d tau / d W = (1 - tau) / (1 + W)`.
  */
 export function activationBackward(
+  k: Kernels,
   act: Activation,
-  g: Float32Array,
-  y: Float32Array,
-  out: Float32Array,
-  gy: Float32Array,
+  g: Buf,
+  y: Buf,
+  out: Buf,
+  gy: Buf,
   sh: ActShape,
 ): void {
   const { rows, channels: C, ld, dual } = sh;
-  const wOff = rows * ld;
-  for (let r = 0; r < rows; r++) {
-    const o = r * ld;
-    const q = r * C;
-    switch (act) {
-      case 'dft':
-      case 'first-spike':
+  switch (act) {
+    case 'dft':
+    case 'first-spike':
+      k.k.dftBackward(g.ptr, y.ptr, out.ptr, gy.ptr, rows, ld, C);
+      return;
+    case 'relu1':
+      k.k.clampBackward(g.ptr, y.ptr, gy.ptr, rows, ld, C, 1);
+      return;
+    case 'relu':
+      k.k.clampBackward(g.ptr, y.ptr, gy.ptr, rows, ld, C, Number.POSITIVE_INFINITY);
+      return;
+    case 'membrane':
+    case 'linear': {
+      // logit = A + W (membrane) or A (linear)
+      const gf = g.f32;
+      const gyf = gy.f32;
+      const wOff = rows * ld;
+      for (let r = 0; r < rows; r++) {
         for (let c = 0; c < C; c++) {
-          const gi = g[q + c]!;
-          const A = y[o + c]!;
-          const W = y[wOff + o + c]!;
-          if (gi !== 0 && A < 1 && A + W > 0) {
-            const inv = 1 / (1 + W);
-            gy[o + c] = gi * inv;
-            gy[wOff + o + c] = gi * (1 - out[q + c]!) * inv;
-          } else {
-            gy[o + c] = 0;
-            gy[wOff + o + c] = 0;
-          }
+          const v = gf[r * C + c]!;
+          gyf[r * ld + c] = v;
+          if (dual) gyf[wOff + r * ld + c] = act === 'membrane' ? v : 0;
         }
-        break;
-      case 'relu1':
-        for (let c = 0; c < C; c++) {
-          const A = y[o + c]!;
-          gy[o + c] = A > 0 && A < 1 ? g[q + c]! : 0;
-        }
-        break;
-      case 'relu':
-        for (let c = 0; c < C; c++) gy[o + c] = y[o + c]! > 0 ? g[q + c]! : 0;
-        break;
-      case 'membrane':
-      case 'linear':
-        for (let c = 0; c < C; c++) gy[o + c] = g[q + c]!;
-        break;
-    }
-    if (dual && act !== 'dft' && act !== 'first-spike') {
-      for (let c = 0; c < C; c++) gy[wOff + o + c] = act === 'membrane' ? g[q + c]! : 0;
+      }
     }
   }
 }

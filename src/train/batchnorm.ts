@@ -22,6 +22,8 @@
  * statistics replace the batch ones (PyTorch semantics: momentum 0.1, unbiased running variance).
  */
 
+import { type Arena, type Buf, type Buf64, type Kernels, pad8 } from './wasm/kernels.js';
+
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
 
@@ -33,125 +35,140 @@ export interface BnShape {
   blocks: number;
 }
 
+/** Arena buffers of one batch-norm layer (see {@link bnReserve}). */
+export interface BnBuffers {
+  sum: Buf64;
+  sq: Buf64;
+  dot: Buf64;
+  k1: Buf;
+  k2: Buf;
+  k3: Buf;
+  zero: Buf;
+  /** Batch statistics of the last training forward pass. */
+  mean: Float64Array;
+  invStd: Float64Array;
+  batchVar: Float64Array;
+}
+
+/** Reserves the buffers of a layer with `C` channels in `arena`. */
+export function bnReserve(arena: Arena, C: number, done: (b: BnBuffers) => void): void {
+  const b = {
+    mean: new Float64Array(C),
+    invStd: new Float64Array(C),
+    batchVar: new Float64Array(C),
+  } as BnBuffers;
+  const set =
+    <K extends keyof BnBuffers>(k: K) =>
+    (v: BnBuffers[K]) => {
+      b[k] = v;
+    };
+  arena.reserve64(C, set('sum'));
+  arena.reserve64(C, set('sq'));
+  arena.reserve64(C, set('dot'));
+  arena.reserve(pad8(C), set('k1'));
+  arena.reserve(pad8(C), set('k2'));
+  arena.reserve(pad8(C), set('k3'));
+  arena.reserve(pad8(C), (v) => {
+    b.zero = v;
+    done(b);
+  });
+}
+
 /**
- * Training forward: `y = BN(z)` with the batch statistics of block 0, which are written to
- * `mean`, `invStd` (for the backward pass) and `batchVar` (unbiased, for the running variance).
+ * Training forward: `y = BN(z)` with the batch statistics of block 0, which are kept in `b`
+ * (`mean`, `invStd` for the backward pass, unbiased `batchVar` for the running variance).
  */
 export function bnForwardTrain(
-  z: Float32Array,
-  y: Float32Array,
+  k: Kernels,
+  z: Buf,
+  y: Buf,
   sh: BnShape,
   gamma: Float32Array,
   beta: Float32Array,
-  mean: Float64Array,
-  invStd: Float64Array,
-  batchVar: Float64Array,
+  b: BnBuffers,
 ): void {
-  const { rows, channels: C, ld } = sh;
-  mean.fill(0, 0, C);
-  const sq = batchVar;
-  sq.fill(0, 0, C);
-  for (let r = 0; r < rows; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) mean[c]! += z[o + c]!;
-  }
-  for (let c = 0; c < C; c++) mean[c] = mean[c]! / rows;
-  for (let r = 0; r < rows; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) {
-      const d = z[o + c]! - mean[c]!;
-      sq[c]! += d * d;
-    }
-  }
+  const { rows, channels: C, ld, blocks } = sh;
+  k.k.colSums(z.ptr, rows, ld, C, b.sum.ptr);
+  for (let c = 0; c < C; c++) b.mean[c] = b.sum.f64[c]! / rows;
+  b.sum.f64.set(b.mean);
+  k.k.colCentredSquares(z.ptr, rows, ld, C, b.sum.ptr, b.sq.ptr);
+  const k1 = b.k1.f32;
+  const k3 = b.k3.f32;
   for (let c = 0; c < C; c++) {
-    invStd[c] = 1 / Math.sqrt(sq[c]! / rows + BN_EPS);
-    batchVar[c] = rows > 1 ? sq[c]! / (rows - 1) : 0;
+    const sq = b.sq.f64[c]!;
+    const inv = 1 / Math.sqrt(sq / rows + BN_EPS);
+    b.invStd[c] = inv;
+    b.batchVar[c] = rows > 1 ? sq / (rows - 1) : 0;
+    k1[c] = gamma[c]! * inv;
+    k3[c] = beta[c]! - b.mean[c]! * gamma[c]! * inv;
   }
-  applyAffine(z, y, sh, gamma, beta, mean, invStd);
+  k.k.affine(z.ptr, 0, y.ptr, rows * blocks, ld, C, b.k1.ptr, 0, b.k3.ptr);
 }
 
 /** Evaluation forward with the running statistics. */
 export function bnForwardEval(
-  z: Float32Array,
-  y: Float32Array,
+  k: Kernels,
+  z: Buf,
+  y: Buf,
   sh: BnShape,
   gamma: Float32Array,
   beta: Float32Array,
   runMean: Float32Array,
   runVar: Float32Array,
-  scratch: Float64Array,
-): void {
-  const C = sh.channels;
-  const mean = scratch.subarray(0, C);
-  const inv = scratch.subarray(C, 2 * C);
-  for (let c = 0; c < C; c++) {
-    mean[c] = runMean[c]!;
-    inv[c] = 1 / Math.sqrt(runVar[c]! + BN_EPS);
-  }
-  applyAffine(z, y, sh, gamma, beta, mean, inv);
-}
-
-function applyAffine(
-  z: Float32Array,
-  y: Float32Array,
-  sh: BnShape,
-  gamma: Float32Array,
-  beta: Float32Array,
-  mean: Float64Array,
-  invStd: Float64Array,
+  b: BnBuffers,
 ): void {
   const { rows, channels: C, ld, blocks } = sh;
-  for (let r = 0; r < rows * blocks; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) {
-      y[o + c] = gamma[c]! * (z[o + c]! - mean[c]!) * invStd[c]! + beta[c]!;
-    }
+  const k1 = b.k1.f32;
+  const k3 = b.k3.f32;
+  for (let c = 0; c < C; c++) {
+    const g = gamma[c]! / Math.sqrt(runVar[c]! + BN_EPS);
+    k1[c] = g;
+    k3[c] = beta[c]! - runMean[c]! * g;
   }
+  k.k.affine(z.ptr, 0, y.ptr, rows * blocks, ld, C, b.k1.ptr, 0, b.k3.ptr);
 }
 
 /**
  * Backward of {@link bnForwardTrain}: `gz` receives `dL/dA` (block 0) and `dL/dW` (block 1);
- * `dGamma`, `dBeta` are added to. `gy` may be the same buffer as `gz`.
+ * `dGamma`, `dBeta` are added to. `gz` must not be `gy`.
  */
 export function bnBackward(
-  z: Float32Array,
-  gy: Float32Array,
-  gz: Float32Array,
+  k: Kernels,
+  z: Buf,
+  gy: Buf,
+  gz: Buf,
   sh: BnShape,
   gamma: Float32Array,
-  mean: Float64Array,
-  invStd: Float64Array,
+  b: BnBuffers,
   dGamma: Float64Array,
   dBeta: Float64Array,
-  scratch: Float64Array,
 ): void {
   const { rows, channels: C, ld, blocks } = sh;
-  const sg = scratch.subarray(0, C);
-  const sb = scratch.subarray(C, 2 * C);
-  sg.fill(0);
-  sb.fill(0);
-  for (let r = 0; r < rows * blocks; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) {
-      const g = gy[o + c]!;
-      sb[c]! += g;
-      sg[c]! += g * (z[o + c]! - mean[c]!) * invStd[c]!;
-    }
-  }
+  const all = rows * blocks;
+  k.k.colSums(gy.ptr, all, ld, C, b.sum.ptr);
+  k.k.colDots(gy.ptr, z.ptr, all, ld, C, b.dot.ptr);
+  const k1 = b.k1.f32;
+  const k2 = b.k2.f32;
+  const k3 = b.k3.f32;
   for (let c = 0; c < C; c++) {
-    dGamma[c]! += sg[c]!;
-    dBeta[c]! += sb[c]!;
+    const inv = b.invStd[c]!;
+    const mu = b.mean[c]!;
+    const db = b.sum.f64[c]!;
+    const dg = inv * (b.dot.f64[c]! - mu * db); // sum of gy (z - mu) / std
+    dGamma[c]! += dg;
+    dBeta[c]! += db;
+    const gi = gamma[c]! * inv;
+    k1[c] = gi;
+    k2[c] = (-gi * inv * dg) / rows;
+    k3[c] = (gi * (mu * inv * dg - db)) / rows;
   }
-  for (let r = 0; r < rows; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) {
-      const x = (z[o + c]! - mean[c]!) * invStd[c]!;
-      gz[o + c] = gamma[c]! * invStd[c]! * (gy[o + c]! - (x * sg[c]! + sb[c]!) / rows);
-    }
-  }
-  for (let r = rows; r < rows * blocks; r++) {
-    const o = r * ld;
-    for (let c = 0; c < C; c++) gz[o + c] = gamma[c]! * invStd[c]! * gy[o + c]!;
+  // dL/dA = gamma s (gA' - (xA dgamma + dbeta) / R) = k1 gA' + k2 A + k3
+  k.k.affine(gy.ptr, z.ptr, gz.ptr, rows, ld, C, b.k1.ptr, b.k2.ptr, b.k3.ptr);
+  if (blocks > 1) {
+    // dL/dW = gamma s gW'
+    const off = rows * ld * 4;
+    b.zero.f32.fill(0);
+    k.k.affine(gy.ptr + off, 0, gz.ptr + off, rows, ld, C, b.k1.ptr, 0, b.zero.ptr);
   }
 }
 

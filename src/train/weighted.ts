@@ -21,7 +21,7 @@
  */
 import type { Shape3 } from '../snn/network.js';
 import type { PlanStep } from './plan.js';
-import { type Buf, type Kernels, pad4, pad8 } from './wasm/kernels.js';
+import { type Buf, type Buf64, type Kernels, pad4, pad8 } from './wasm/kernels.js';
 
 /** Scratch shared by all layers of a workspace (sized for the largest). */
 export interface Scratch {
@@ -33,6 +33,8 @@ export interface Scratch {
   gPack: Buf;
   /** Weight gradient `[pad4(K)][Cp]`. */
   dW: Buf;
+  /** Per-channel sums (the bias gradient). */
+  sums: Buf64;
 }
 
 /** Buffer sizes (floats) a layer needs for `n` frames. */
@@ -183,19 +185,13 @@ export class WeightedLayer {
     }
   }
 
-  /** z = cols Wt + b for `n` frames of `x`. */
-  forward(x: Buf, n: number, z: Buf, bias: Float32Array | null): void {
+  /** z = cols Wt + b for `n` frames of `x` (`bias` padded to a multiple of 8, or null). */
+  forward(x: Buf, n: number, z: Buf, bias: Buf | null): void {
     const { K, Kp, C, Cp, P } = this.g;
     const rows = this.S * n * P;
     this.buildCols(x, n);
-    this.kern.gemm(rows, C, K, this.scratch.cols.ptr, Kp, 1, this.packF.ptr, z.ptr, Cp, 0);
-    if (bias !== null) {
-      const zf = z.f32;
-      for (let r = 0; r < rows; r++) {
-        const o = r * Cp;
-        for (let c = 0; c < C; c++) zf[o + c]! += bias[c]!;
-      }
-    }
+    const cols = this.scratch.cols.ptr;
+    this.kern.gemm(rows, C, K, cols, Kp, 1, this.packF.ptr, z.ptr, Cp, 0, bias?.ptr ?? 0);
   }
 
   /**
@@ -214,14 +210,11 @@ export class WeightedLayer {
     const { K, Kp, C, Cp, P } = this.g;
     const R = n * P;
     const rows = this.S * R;
-    const gzf = gz.f32;
-    if (gb !== null) {
-      for (let r = 0; r < rows; r++) {
-        const o = r * Cp;
-        for (let c = 0; c < C; c++) gb[c]! += gzf[o + c]!;
-      }
-    }
     const sc = this.scratch;
+    if (gb !== null) {
+      this.kern.k.colSums(gz.ptr, rows, Cp, C, sc.sums.ptr);
+      for (let c = 0; c < C; c++) gb[c]! += sc.sums.f64[c]!;
+    }
     this.buildCols(x, n);
     this.kern.packB(gz.ptr, Cp, 1, rows, C, sc.gPack.ptr);
     this.kern.gemmT(K, C, rows, sc.cols.ptr, Kp, sc.gPack.ptr, sc.dW.ptr, Cp, 0);

@@ -10,10 +10,16 @@
  */
 import type { Shape3 } from '../snn/network.js';
 import { activate, activationBackward, outputLogits, softmaxCrossEntropy } from './activation.js';
-import { bnBackward, bnForwardEval, bnForwardTrain } from './batchnorm.js';
+import {
+  type BnBuffers,
+  bnBackward,
+  bnForwardEval,
+  bnForwardTrain,
+  bnReserve,
+} from './batchnorm.js';
 import type { TrainPlan } from './plan.js';
 import { poolBackward, poolForward } from './pool.js';
-import { Arena, type Buf, type Kernels } from './wasm/kernels.js';
+import { Arena, type Buf, type Kernels, pad8 } from './wasm/kernels.js';
 import { type Scratch, WeightedLayer, weightedSizes } from './weighted.js';
 
 /** Where frames come from: raw input values (frame-major, CHW) and labels. */
@@ -66,10 +72,10 @@ interface LayerState {
   w: WeightedLayer | null;
   z: Buf | null;
   y: Buf | null;
-  /** Batch statistics of the last training forward pass (mean, 1 / std, unbiased var). */
-  mean: Float64Array;
-  invStd: Float64Array;
-  batchVar: Float64Array;
+  /** Bias padded to a multiple of 8 (the GEMM adds it), or null. */
+  bias: Buf | null;
+  /** Batch-norm buffers and the statistics of the last training forward pass, or null. */
+  bn: BnBuffers | null;
   arg: Int32Array | null;
   /** The NHWC map a dense layer's input was flattened from (weights reorder), else null. */
   nhwc: Shape3 | null;
@@ -87,7 +93,6 @@ export class Workspace {
   private readonly gz!: Buf;
   private readonly kern: Kernels;
   private readonly needGrad: boolean[] = [];
-  private readonly bnScratch: Float64Array;
   private n = 0;
   /** Whether the last forward pass used batch statistics. */
   private trained = false;
@@ -119,9 +124,8 @@ export class Workspace {
         w: null,
         z: null,
         y: null,
-        mean: new Float64Array(s.channels),
-        invStd: new Float64Array(s.channels),
-        batchVar: new Float64Array(s.channels),
+        bias: null,
+        bn: null,
         arg: k === 'pool' ? new Int32Array(F * s.outSize) : null,
         nhwc: null,
       };
@@ -153,6 +157,14 @@ export class Workspace {
           buf(sz.z, (b) => {
             st.y = b;
           });
+          bnReserve(arena, s.channels, (b) => {
+            st.bn = b;
+          });
+        }
+        if (s.biasOffset >= 0) {
+          buf(pad8(s.channels), (b) => {
+            st.bias = b;
+          });
         }
         big.z = Math.max(big.z, sz.z);
         big.cols = Math.max(big.cols, sz.cols);
@@ -183,6 +195,9 @@ export class Workspace {
     buf(big.dW, (b) => {
       scratch.dW = b;
     });
+    arena.reserve64(maxC, (b) => {
+      scratch.sums = b;
+    });
     buf(big.z, (b) => {
       (this as unknown as { gy: Buf }).gy = b;
     });
@@ -211,7 +226,6 @@ export class Workspace {
       const st = this.layers[s.index]!;
       st.w = new WeightedLayer(s, this.kern, scratch, p.f, p.b, st.nhwc);
     }
-    this.bnScratch = new Float64Array(2 * maxC);
     this.logits = new Float64Array(F * plan.outputSize);
     this.gLogits = new Float64Array(F * plan.outputSize);
   }
@@ -291,33 +305,27 @@ export class Workspace {
       }
       const w = st.w!;
       w.prepare(params.subarray(s.paramOffset, s.paramOffset + s.paramCount));
-      const bias =
-        s.biasOffset < 0 ? null : params.subarray(s.biasOffset, s.biasOffset + s.channels);
-      w.forward(tin, n, st.z!, bias);
+      if (st.bias !== null) {
+        st.bias.f32.set(params.subarray(s.biasOffset, s.biasOffset + s.channels));
+      }
+      w.forward(tin, n, st.z!, st.bias);
       const rows = n * w.g.P;
-      if (s.gammaOffset >= 0) {
+      if (st.bn !== null) {
         const sh = { rows, channels: s.channels, ld: w.g.Cp, blocks: w.S };
         const gamma = params.subarray(s.gammaOffset, s.gammaOffset + s.channels);
         const beta = params.subarray(s.betaOffset, s.betaOffset + s.channels);
         if (train) {
-          bnForwardTrain(st.z!.f32, st.y!.f32, sh, gamma, beta, st.mean, st.invStd, st.batchVar);
+          bnForwardTrain(this.kern, st.z!, st.y!, sh, gamma, beta, st.bn);
         } else {
           const c = s.channels;
           const so = s.statsOffset;
-          bnForwardEval(
-            st.z!.f32,
-            st.y!.f32,
-            sh,
-            gamma,
-            beta,
-            stats.subarray(so, so + c),
-            stats.subarray(so + c, so + 2 * c),
-            this.bnScratch,
-          );
+          const mean = stats.subarray(so, so + c);
+          const variance = stats.subarray(so + c, so + 2 * c);
+          bnForwardEval(this.kern, st.z!, st.y!, sh, gamma, beta, mean, variance, st.bn);
         }
       }
       const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
-      const k = activate(s.act!, st.y!.f32, tout.f32, ash);
+      const k = activate(this.kern, s.act!, st.y!, tout, ash);
       if (s.countsSpikes) spikes += k;
     }
     const last = steps.length - 1;
@@ -333,9 +341,9 @@ export class Workspace {
   batchStats(out: Float64Array): void {
     for (const s of this.plan.steps) {
       if (s.statsOffset < 0) continue;
-      const st = this.layers[s.index]!;
-      out.set(st.mean, s.statsOffset);
-      out.set(st.batchVar, s.statsOffset + s.channels);
+      const bn = this.layers[s.index]!.bn!;
+      out.set(bn.mean, s.statsOffset);
+      out.set(bn.batchVar, s.statsOffset + s.channels);
     }
   }
 
@@ -403,27 +411,27 @@ export class Workspace {
       const rows = n * w.g.P;
       const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
       activationBackward(
+        this.kern,
         s.act!,
-        this.grad[i + 1]!.f32,
-        st.y!.f32,
-        this.stage[i + 1]!.f32,
-        this.gy.f32,
+        this.grad[i + 1]!,
+        st.y!,
+        this.stage[i + 1]!,
+        this.gy,
         ash,
       );
       let gz = this.gy;
-      if (s.gammaOffset >= 0) {
+      if (st.bn !== null) {
         const c = s.channels;
         bnBackward(
-          st.z!.f32,
-          this.gy.f32,
-          this.gz.f32,
+          this.kern,
+          st.z!,
+          this.gy,
+          this.gz,
           { rows, channels: c, ld: w.g.Cp, blocks: w.S },
           params.subarray(s.gammaOffset, s.gammaOffset + c),
-          st.mean,
-          st.invStd,
+          st.bn,
           grads.subarray(s.gammaOffset, s.gammaOffset + c),
           grads.subarray(s.betaOffset, s.betaOffset + c),
-          this.bnScratch,
         );
         gz = this.gz;
       }

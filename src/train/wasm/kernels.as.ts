@@ -24,9 +24,13 @@ const KC: i32 = 256; // depth of a block: 8 x KC floats of B stay in L1
 const MC: i32 = 64; // rows of a block of A: MC x KC floats stay in L2
 
 @inline
-function kern4x8(a: usize, sai: usize, sap: usize, b: usize, K: i32, c: usize, ldc: usize, acc: bool): void {
+function kern4x8(a: usize, sai: usize, sap: usize, b: usize, K: i32, c: usize, ldc: usize, acc: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (!acc && bias != 0) {
+    c00 = v128.load(bias); c01 = v128.load(bias, 16);
+    c10 = c00; c11 = c01; c20 = c00; c21 = c01; c30 = c00; c31 = c01;
+  }
   if (acc) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
     c10 = v128.load(c + ldc); c11 = v128.load(c + ldc, 16);
@@ -55,8 +59,11 @@ function kern4x8(a: usize, sai: usize, sap: usize, b: usize, K: i32, c: usize, l
 }
 
 @inline
-function kern1x8(a: usize, sap: usize, b: usize, K: i32, c: usize, acc: bool): void {
+function kern1x8(a: usize, sap: usize, b: usize, K: i32, c: usize, acc: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  if (!acc && bias != 0) {
+    c00 = v128.load(bias); c01 = v128.load(bias, 16);
+  }
   if (acc) {
     c00 = v128.load(c); c01 = v128.load(c, 16);
   }
@@ -71,11 +78,17 @@ function kern1x8(a: usize, sap: usize, b: usize, K: i32, c: usize, acc: bool): v
   v128.store(c, c00); v128.store(c, c01, 16);
 }
 
-/** C = beta * C + A * B (see the file comment); beta is 0 or 1. */
-export function gemm(M: i32, N: i32, K: i32, a: usize, sai: i32, sap: i32, bp: usize, c: usize, ldc: i32, beta: i32): void {
+/**
+ * C = beta * C + A * B (see the file comment); beta is 0 or 1. With beta 0 and bias != 0, every
+ * row of C starts from bias[0 .. ceil(N / 8) * 8) instead of 0 (C = A B + 1 bias^T).
+ */
+export function gemm(M: i32, N: i32, K: i32, a: usize, sai: i32, sap: i32, bp: usize, c: usize, ldc: i32, beta: i32, bias: usize): void {
   const saiB = <usize>sai << 2, sapB = <usize>sap << 2, ldcB = <usize>ldc << 2;
   if (K == 0) {
-    if (beta == 0) memory.fill(c, 0, <usize>M * ldcB);
+    if (beta == 0) {
+      memory.fill(c, 0, <usize>M * ldcB);
+      if (bias != 0) for (let i = 0; i < M; i++) memory.copy(c + <usize>i * ldcB, bias, <usize>N << 2);
+    }
     return;
   }
   const N8 = (N + 7) & ~7;
@@ -87,12 +100,13 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, sai: i32, sap: i32, bp: u
       for (let j = 0; j < N8; j += 8) {
         const bj = bp + (<usize>j * <usize>K + <usize>p0 * 8) * 4;
         const cj = c + (<usize>j << 2);
+        const biasJ: usize = bias == 0 ? <usize>0 : bias + (<usize>j << 2);
         let i = i0;
         for (; i + 4 <= i1; i += 4) {
-          kern4x8(a + <usize>i * saiB + <usize>p0 * sapB, saiB, sapB, bj, kk, cj + <usize>i * ldcB, ldcB, acc);
+          kern4x8(a + <usize>i * saiB + <usize>p0 * sapB, saiB, sapB, bj, kk, cj + <usize>i * ldcB, ldcB, acc, biasJ);
         }
         for (; i < i1; i++) {
-          kern1x8(a + <usize>i * saiB + <usize>p0 * sapB, sapB, bj, kk, cj + <usize>i * ldcB, acc);
+          kern1x8(a + <usize>i * saiB + <usize>p0 * sapB, sapB, bj, kk, cj + <usize>i * ldcB, acc, biasJ);
         }
       }
     }
@@ -277,3 +291,5 @@ export function col2im(cols: usize, ldk: i32, n: i32, H: i32, W: i32, C: i32, k:
     }
   }
 }
+
+export * from "./elementwise.as";

@@ -29,6 +29,7 @@ export interface Exports {
     c: number,
     ldc: number,
     beta: number,
+    bias: number,
   ): void;
   gemmT(
     M: number,
@@ -70,6 +71,47 @@ export interface Exports {
     OH: number,
     OW: number,
     dx: number,
+  ): void;
+  colSums(x: number, rows: number, ld: number, C: number, out: number): void;
+  colCentredSquares(
+    x: number,
+    rows: number,
+    ld: number,
+    C: number,
+    mean: number,
+    out: number,
+  ): void;
+  colDots(g: number, x: number, rows: number, ld: number, C: number, out: number): void;
+  affine(
+    a: number,
+    b: number,
+    y: number,
+    rows: number,
+    ld: number,
+    C: number,
+    k1: number,
+    k2: number,
+    k3: number,
+  ): void;
+  dftForward(y: number, rows: number, ld: number, C: number, out: number): number;
+  dftBackward(
+    g: number,
+    y: number,
+    out: number,
+    gy: number,
+    rows: number,
+    ld: number,
+    C: number,
+  ): void;
+  clampForward(y: number, rows: number, ld: number, C: number, top: number, out: number): number;
+  clampBackward(
+    g: number,
+    y: number,
+    gy: number,
+    rows: number,
+    ld: number,
+    C: number,
+    top: number,
   ): void;
 }
 
@@ -123,10 +165,16 @@ export function pad4(n: number): number {
   return (n + 3) & ~3;
 }
 
-/** A float32 buffer in the arena: its byte offset and a view. */
+/** A buffer in the arena: its byte offset and float32 / float64 views. */
 export interface Buf {
   readonly ptr: number;
   readonly f32: Float32Array;
+}
+
+/** A float64 buffer in the arena (per-channel sums). */
+export interface Buf64 {
+  readonly ptr: number;
+  readonly f64: Float64Array;
 }
 
 /**
@@ -137,6 +185,13 @@ export class Arena {
   private top = 1 << 16; // the module's own data lives below
   private readonly pending: { floats: number; resolve: (b: Buf) => void }[] = [];
   private memory: WebAssembly.Memory | null = null;
+
+  /** Registers a buffer of `n` float64 (see {@link reserve}). */
+  reserve64(n: number, resolve: (b: Buf64) => void): void {
+    this.reserve(2 * n, (b) =>
+      resolve({ ptr: b.ptr, f64: new Float64Array(b.f32.buffer, b.ptr, n) }),
+    );
+  }
 
   /** Registers a buffer of `floats` float32; the callback receives it at {@link commit}. */
   reserve(floats: number, resolve: (b: Buf) => void): void {
@@ -167,7 +222,9 @@ export class Arena {
       p.resolve({ ptr, f32: new Float32Array(buffer, ptr, p.floats) });
     }
     this.pending.length = 0;
-    const instance = new WebAssembly.Instance(wasmModule().module, { env: { memory: this.memory } });
+    const instance = new WebAssembly.Instance(wasmModule().module, {
+      env: { memory: this.memory },
+    });
     return new Kernels(instance.exports as unknown as Exports, buffer);
   }
 }
@@ -180,7 +237,8 @@ export class Kernels {
   ) {}
 
   /**
-   * C = beta C + A B. Pointers are byte offsets, strides and sizes are in floats: A(i, p) at
+   * C = beta C + A B (+ the row `bias`, `pad8(N)` floats, when beta is 0 and bias is not 0).
+   * Pointers are byte offsets, strides and sizes are in floats: A(i, p) at
    * byte `a + 4 (i sai + p sap)`; B packed by {@link packB}; `ldc >= pad8(N)`.
    */
   gemm(
@@ -194,8 +252,9 @@ export class Kernels {
     c: number,
     ldc: number,
     beta: 0 | 1,
+    bias = 0,
   ): void {
-    this.k.gemm(M, N, K, a, sai, sap, bp, c, ldc, beta);
+    this.k.gemm(M, N, K, a, sai, sap, bp, c, ldc, beta, bias);
   }
 
   /** C = beta C + A^T B for A stored `[K][lda]`, `lda >= pad4(M)`; C has `pad4(M)` rows. */
