@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadDataset } from '../data/dataset.js';
 import {
   type HardwareConfig,
   loadHardwareConfig,
@@ -173,6 +174,30 @@ function checkSimValue(field: string, value: AxisValue, where: string): SimOptio
 
 const NOT_AXES = new Set(['sources', 'name', 'description']);
 
+/** How many points a spec gives, counted from the spec alone (before duplicates are dropped). */
+export interface PointCount {
+  points: number;
+  /** Values per grid axis, random draws, seeds. */
+  grid: number[];
+  draws: number;
+  seeds: number;
+  /** `3 x 4 grid x 16 draws x 2 seeds`. */
+  text: string;
+}
+
+/** Counts a spec's points without building any (a grid of 10^9 is a multiplication). */
+export function countPoints(spec: LoadedSpec['spec']): PointCount {
+  const grid = spec.axes.filter((a) => a.values !== undefined).map((a) => a.values!.length);
+  const draws = spec.sampling?.count ?? 1;
+  const seeds = spec.seeds.length;
+  const points = grid.reduce((a, n) => a * n, 1) * draws * seeds;
+  const parts: string[] = [];
+  if (grid.length > 0) parts.push(`${grid.join(' x ')} grid`);
+  if (spec.sampling !== undefined) parts.push(`${draws} draws`);
+  parts.push(`${seeds} seed${seeds === 1 ? '' : 's'}`);
+  return { points, grid, draws, seeds, text: parts.join(' x ') };
+}
+
 /**
  * Resolves a loaded spec into its plan: checks the model, the data, every axis field and every
  * point's hardware config. Throws a `UserError` naming the spec file and the axis on any problem.
@@ -217,6 +242,17 @@ export function resolvePlan(loaded: LoadedSpec): SweepPlan {
   });
   // The network must fit every point's chip (a mesh too small is an error now, not mid-sweep).
   const { manifest, arch } = loadManifest(modelPath);
+  if (spec.runner === 'simulate') {
+    // The frames must lie in the test set: checked once here, not by every point failing.
+    const set = wrap('data', () =>
+      loadDataset(data ?? manifest.dataset, 'test', { limit: frames[1] }),
+    );
+    if (set.count < frames[1]) {
+      throw new UserError(
+        `${shown}: frames: [${frames[0]}, ${frames[1]}) runs past the ${set.name} test set (${set.count} frames)`,
+      );
+    }
+  }
   const coresFor = new Map<number, number>();
   const checkFits = (hw: HardwareConfig) => {
     const perCore = hw.chip.neuronsPerCore;

@@ -1,8 +1,9 @@
 /**
  * Running a sweep (or one shard of it) into an output folder; see `results.ts` for the files.
  *
- * 1. The spec is loaded and every point resolved and validated (`resolvePlan`): a bad spec stops
- *    here, before anything runs or is written.
+ * 1. The spec is loaded, its points counted (a sweep over `maxPoints` is refused before any
+ *    point is built) and every point resolved and validated (`resolvePlan`): a bad spec stops
+ *    here, before anything runs or is written. Then the output folder is locked.
  * 2. `sweep-plan.json` is written (or, on a re-run, checked to be the same sweep).
  * 3. The shard's points that have no `points/<id>/run.json` yet run on a pool of workers; each
  *    finished point is written atomically, then `sweep.csv` and `pareto.svg` are rebuilt
@@ -13,11 +14,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { RunSummary } from '../report/runResult.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { UserError } from '../util/errors.js';
-import { resolvePlan, type SweepPlan, type SweepPoint } from './points.js';
+import { checkOutputPath, lockOutputFolder } from '../util/lock.js';
+import {
+  countPoints,
+  type PointCount,
+  resolvePlan,
+  type SweepPlan,
+  type SweepPoint,
+} from './points.js';
 import { WorkerDied, workerPool } from './pool.js';
 import {
   PLAN_FILE,
@@ -50,8 +58,22 @@ export interface RunSweepOptions {
   workers?: number;
   /** Run points in this process with this function instead of worker threads (tests). */
   runPoint?: PointRunner;
+  /** Most points a sweep may have (default {@link DEFAULT_MAX_POINTS}); more are refused. */
+  maxPoints?: number;
+  /**
+   * Called with the number of points (counted from the spec before anything is built; a sweep
+   * over the limit is refused with the count) once the plan is valid, before anything runs.
+   */
+  onCount?: (count: PointCount) => void;
   onProgress?: (p: SweepProgress) => void;
 }
+
+/**
+ * Default limit on the points of one sweep. Planning resolves and validates every point's
+ * hardware config (about a millisecond each) and keeps the plan in memory, so 10^4 points plan
+ * in seconds; a bigger sweep must ask for it (`--max-points`).
+ */
+export const DEFAULT_MAX_POINTS = 10_000;
 
 export interface RunSweepReport {
   outDir: string;
@@ -122,9 +144,31 @@ async function runAll(
 
 /** Runs a sweep (or a shard of it); see the file comment. */
 export async function runSweep(opts: RunSweepOptions): Promise<RunSweepReport> {
-  const outDir = resolve(opts.outDir);
+  const outLabel = `--out ${opts.outDir}`;
+  const outDir = checkOutputPath(opts.outDir, outLabel);
   const loaded = loadSweepSpec(opts.specPath);
+  const count = countPoints(loaded.spec);
+  const maxPoints = opts.maxPoints ?? DEFAULT_MAX_POINTS;
+  if (count.points > maxPoints) {
+    throw new UserError(
+      `${loaded.shown}: ${count.points} points (${count.text}) is more than the limit of ${maxPoints}; split the sweep, or raise the limit with --max-points ${count.points}`,
+    );
+  }
   const plan = resolvePlan(loaded);
+  opts.onCount?.(count);
+  const lock = lockOutputFolder(outDir, outLabel, 'sweep');
+  try {
+    return await runPlan(opts, outDir, plan);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runPlan(
+  opts: RunSweepOptions,
+  outDir: string,
+  plan: SweepPlan,
+): Promise<RunSweepReport> {
   const filePlan = preparePlan(outDir, plan);
   const mine = shardPoints(plan.points, opts.shard);
   const pending = mine.filter((p) => !existsSync(runJsonPath(outDir, p.id)));

@@ -1,14 +1,21 @@
 import type { Command } from 'commander';
 import { mergeSweeps } from '../../sweep/merge.js';
 import { progressPrinter } from '../../sweep/progress.js';
-import { defaultWorkers, runSweep } from '../../sweep/runner.js';
+import { DEFAULT_MAX_POINTS, defaultWorkers, runSweep } from '../../sweep/runner.js';
 import { parseShard } from '../../sweep/shard.js';
 import { UserError } from '../../util/errors.js';
 
-function parseWorkers(text: string): number {
+interface SweepRunOptions {
+  out: string;
+  shard?: string;
+  workers?: string;
+  maxPoints?: string;
+}
+
+function positive(option: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new UserError(`--workers ${text}: expected a whole number >= 1`);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`${option} ${text}: expected a whole number >= 1`);
   }
   return n;
 }
@@ -29,15 +36,26 @@ export function registerSweep(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (re-running into it skips finished points)')
     .option('--shard <i/N>', 'run only shard i of N (0 <= i < N): points with index mod N = i')
     .option('--workers <n>', `worker threads (default: the number of CPUs, ${defaultWorkers()})`)
-    .action(async (spec: string, opts: { out: string; shard?: string; workers?: string }) => {
+    .option(
+      '--max-points <n>',
+      `most points the sweep may have; larger sweeps are refused before anything is built (default ${DEFAULT_MAX_POINTS})`,
+    )
+    .action(async (spec: string, opts: SweepRunOptions) => {
       const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-      const workers = opts.workers === undefined ? defaultWorkers() : parseWorkers(opts.workers);
+      const workers =
+        opts.workers === undefined ? defaultWorkers() : positive('--workers', opts.workers);
+      const maxPoints =
+        opts.maxPoints === undefined ? undefined : positive('--max-points', opts.maxPoints);
       const label = shard === undefined ? 'sweep' : `sweep shard ${shard.index}/${shard.count}`;
       const report = await runSweep({
         specPath: spec,
         outDir: opts.out,
         shard,
         workers,
+        maxPoints,
+        onCount: (c) => {
+          process.stderr.write(`${label}: ${spec} has ${c.points} points (${c.text})\n`);
+        },
         onProgress: progressPrinter(label),
       });
       const dup = report.duplicates > 0 ? ` (${report.duplicates} duplicate points dropped)` : '';

@@ -5,6 +5,7 @@ import type { EpochRecord } from '../../train/loop.js';
 import { defaultOptimizerConfig, type OptimizerKind } from '../../train/optimizer.js';
 import { defaultRunConfig, runTraining } from '../../train/run.js';
 import { UserError } from '../../util/errors.js';
+import { lockOutputFolder } from '../../util/lock.js';
 
 interface TrainCliOptions {
   model: string;
@@ -302,6 +303,8 @@ export function registerTrain(program: Command): void {
       const tty = process.stderr.isTTY === true;
       let epochStart = performance.now();
       let lastLogged = -1;
+      // One run at a time in --out (a second one fails at once); released however this ends.
+      const lock = lockOutputFolder(o.out, `--out ${o.out}`, 'train');
       const result = await runTraining(
         {
           model: o.model,
@@ -345,7 +348,7 @@ export function registerTrain(program: Command): void {
             process.stderr.write(`${tty ? '\r\x1b[K' : ''}${epochLine(r, t.epochs)}\n`);
           },
         },
-      );
+      ).finally(() => lock.release());
       if (result.manifestPath !== null) {
         process.stdout.write(`wrote ${result.manifestPath}\n`);
       } else {
