@@ -14,6 +14,16 @@ import { nocSchema } from './noc/params.js';
  * `hardware-configs/` and say in `sources` where every figure comes from.
  */
 
+/**
+ * Bounds of the numeric fields: far beyond any real chip, but small enough that times stay
+ * exact enough in doubles and a simulation fits in memory (a 1024 x 1024 mesh is a million
+ * routers). Larger values are refused by the schema with the field name.
+ */
+export const MAX_MESH_SIDE = 1024;
+export const MAX_NEURONS_PER_CORE = 1 << 20;
+/** Longest delay of any one step, operation or router stage (1 ms). */
+export const MAX_DELAY_NS = 1e6;
+
 export const placementNames = ['row-major', 'snake', 'layer-affinity'] as const;
 export type PlacementName = (typeof placementNames)[number];
 
@@ -23,12 +33,14 @@ export const chipSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_NEURONS_PER_CORE)
       .default(1024)
       .describe('Most neurons one core holds (paper, section 4.4.2: 1024).'),
     meshWidth: z
       .number()
       .int()
       .positive()
+      .max(MAX_MESH_SIDE)
       .nullable()
       .default(null)
       .describe(
@@ -38,6 +50,7 @@ export const chipSchema = z
       .number()
       .int()
       .positive()
+      .max(MAX_MESH_SIDE)
       .nullable()
       .default(null)
       .describe(
@@ -62,6 +75,7 @@ export const chipSchema = z
     processNm: z
       .number()
       .positive()
+      .max(10_000)
       .default(22)
       .describe('CMOS process node (nm); informative, recorded in results.'),
   })
@@ -73,19 +87,27 @@ export const timingSchema = z
       .number()
       .int()
       .positive()
+      .max(1_000_000)
       .default(10)
       .describe(
         'Physical steps one window is divided into (SPEC section 4); latency in steps and ns uses it even in exact-time mode.',
       ),
-    stepNs: z.number().positive().default(100).describe('Duration of one step (ns).'),
+    stepNs: z
+      .number()
+      .positive()
+      .max(MAX_DELAY_NS)
+      .default(100)
+      .describe('Duration of one step (ns).'),
     sopNs: z
       .number()
       .nonnegative()
+      .max(MAX_DELAY_NS)
       .default(2)
       .describe('Time a core needs per synaptic operation (ns); SOPs of one core are serial.'),
     neuronUpdateNs: z
       .number()
       .nonnegative()
+      .max(MAX_DELAY_NS)
       .default(1)
       .describe(
         'Time per neuron of a core when it opens a window (threshold and accumulator set-up), ns.',
@@ -93,6 +115,7 @@ export const timingSchema = z
     windowOpenNs: z
       .number()
       .nonnegative()
+      .max(MAX_DELAY_NS)
       .default(10)
       .describe('Fixed overhead per core each time it opens a window (ns).'),
   })
@@ -103,11 +126,13 @@ export const energySchema = z
     sopEnergyPj: z
       .number()
       .nonnegative()
+      .max(1e6)
       .default(20)
       .describe('Dynamic energy per synaptic operation, E_SOP of Eq. 12 (pJ).'),
     hopEnergyPj: z
       .number()
       .nonnegative()
+      .max(1e6)
       .default(100)
       .describe('Dynamic energy per router-to-router hop of a flit, E_hop of Eq. 12 (pJ).'),
     staticMode: z
@@ -119,11 +144,13 @@ export const energySchema = z
     staticEnergyUjPerFrame: z
       .number()
       .nonnegative()
+      .max(1e9)
       .default(3.52)
       .describe('Static energy per frame, E_static of Eq. 12 (uJ), used in per-frame mode.'),
     leakagePowerMw: z
       .number()
       .nonnegative()
+      .max(1e6)
       .default(220)
       .describe('Leakage power of the whole chip (mW), used in leakage mode.'),
     countControlHops: z

@@ -23,6 +23,7 @@ interface JsonSchemaNode {
   minimum?: number;
   exclusiveMinimum?: number;
   maximum?: number;
+  exclusiveMaximum?: number;
 }
 
 /** One documented field: a leaf of the schema. */
@@ -31,6 +32,8 @@ export interface FieldDoc {
   type: string;
   unit: string;
   defaultValue: unknown;
+  /** Allowed values of a number: `0 to 1e6`, `> 0, <= 1000`; '' for other types. */
+  range: string;
   description: string;
 }
 
@@ -62,6 +65,25 @@ function typeOf(node: JsonSchemaNode): string {
   return node.type ?? 'any';
 }
 
+/** The documented bounds of a numeric field (from the JSON Schema's minimum and maximum). */
+export function rangeOf(node: JsonSchemaNode): string {
+  const n = node.anyOf?.find((a) => a.type === 'number' || a.type === 'integer') ?? node;
+  if (n.type !== 'number' && n.type !== 'integer') return '';
+  const lo =
+    n.exclusiveMinimum !== undefined
+      ? `> ${n.exclusiveMinimum}`
+      : n.minimum !== undefined
+        ? `>= ${n.minimum}`
+        : '';
+  const hi =
+    n.exclusiveMaximum !== undefined
+      ? `< ${n.exclusiveMaximum}`
+      : n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER
+        ? `<= ${n.maximum}`
+        : '';
+  return [lo, hi].filter((x) => x !== '').join(', ');
+}
+
 /** Every leaf field of the config schema, with its dotted path, in schema order. */
 export function hardwareConfigFields(): FieldDoc[] {
   const out: FieldDoc[] = [];
@@ -76,6 +98,7 @@ export function hardwareConfigFields(): FieldDoc[] {
           type: typeOf(child),
           unit: unitOfField(key),
           defaultValue: child.default,
+          range: rangeOf(child),
           description: child.description ?? '',
         });
       }
@@ -121,17 +144,22 @@ export function hardwareConfigMarkdown(): string {
     '(DTA-TTFS, ICCV 2023), another publication, or `assumption: <reason>`. Every numeric field',
     'of a shipped config has an entry (a test checks it).',
     '',
+    'Every number has bounds (the range column): far beyond any real chip, but small enough that',
+    'times stay exact in doubles and a run fits in memory; a value outside them is refused with',
+    "the field's name. Before a run allocates the network-on-chip, its memory is estimated from",
+    'the mesh size, virtual channels and buffer depth and a mesh that cannot fit is refused.',
+    '',
     '## Fields',
     '',
-    `| field | unit | type | default | ${names.join(' | ')} | meaning |`,
-    `|---|---|---|---|${names.map(() => '---|').join('')}---|`,
+    `| field | unit | type | range | default | ${names.join(' | ')} | meaning |`,
+    `|---|---|---|---|---|${names.map(() => '---|').join('')}---|`,
   ];
   for (const f of fields) {
     const values = configs.map((c) =>
       f.path === 'description' ? '(below)' : cell(getPath(c, f.path)),
     );
     lines.push(
-      `| \`${f.path}\` | ${f.unit} | ${f.type} | ${cell(f.defaultValue)} | ${values.join(' | ')} | ${cell(f.description)} |`,
+      `| \`${f.path}\` | ${f.unit} | ${f.type} | ${f.range} | ${cell(f.defaultValue)} | ${values.join(' | ')} | ${cell(f.description)} |`,
     );
   }
   lines.push(

@@ -20,6 +20,7 @@ import {
   manifestToArchitecture,
   parseManifest,
 } from './manifest.js';
+import { checkModelMemory } from './memory.js';
 import { readSafetensors } from './safetensors.js';
 import { networkFromSafetensors } from './tensors.js';
 
@@ -125,6 +126,7 @@ function checkArchitecture(arch: Architecture, m: ModelManifest, file: string): 
     const idx = m.layers.findIndex((l) => msg.startsWith(`layer ${l.name}:`));
     throw inFile(file, `${idx >= 0 ? `layers[${idx}]` : 'layers'}: ${msg}`);
   }
+  checkModelMemory(arch, file, (i) => m.layers.findIndex((l) => l.name === arch.layers[i]!.name));
   if (arch.encoding.kind === 'direct' && arch.layers[0]!.kind !== 'conv') {
     throw inFile(
       file,

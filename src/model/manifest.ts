@@ -13,6 +13,22 @@ import { inFile, type UserError } from '../util/errors.js';
 const posInt = () => z.number().int().positive();
 const nonNegInt = () => z.number().int().nonnegative();
 
+/**
+ * Bounds of the model dimensions: far beyond VGG16 (3x32x32 or 224x224 inputs, 512 channels,
+ * 4096 units), small enough that a typo (10^8 units) is refused by name before anything is
+ * allocated. Models within them must still fit in memory (`checkModelMemory`).
+ */
+export const MODEL_LIMITS = {
+  inputChannels: 4096,
+  inputSide: 4096,
+  channels: 65_536,
+  kernel: 64,
+  stride: 64,
+  padding: 64,
+  units: 10_000_000,
+} as const;
+const dim = (max: number) => posInt().max(max);
+
 /** Layer names become tensor names (`<name>.weight`); PyTorch-style dotted names are allowed. */
 const layerName = () =>
   z
@@ -38,10 +54,11 @@ export const ConvLayerSchema = z
       .literal('conv')
       .describe('2D convolution, weights [outChannels, inChannels, kernel, kernel]'),
     name: layerName(),
-    outChannels: posInt().describe('Number of output channels (feature maps)'),
-    kernel: posInt().describe('Square kernel size'),
-    stride: posInt().default(1).describe('Stride in both directions'),
+    outChannels: dim(MODEL_LIMITS.channels).describe('Number of output channels (feature maps)'),
+    kernel: dim(MODEL_LIMITS.kernel).describe('Square kernel size'),
+    stride: dim(MODEL_LIMITS.stride).default(1).describe('Stride in both directions'),
     padding: nonNegInt()
+      .max(MODEL_LIMITS.padding)
       .default(0)
       .describe('Zero padding on each side (padded positions never spike)'),
     bias: biasField('outChannels'),
@@ -52,8 +69,10 @@ export const PoolLayerSchema = z
   .strictObject({
     type: z.literal('pool').describe('Max pooling: the earliest spike of the region wins'),
     name: layerName(),
-    size: posInt().default(2).describe('Square pooling window size'),
-    stride: posInt().optional().describe('Stride in both directions; default: equal to size'),
+    size: dim(MODEL_LIMITS.kernel).default(2).describe('Square pooling window size'),
+    stride: dim(MODEL_LIMITS.stride)
+      .optional()
+      .describe('Stride in both directions; default: equal to size'),
   })
   .describe('Max-pooling layer (no weights, no window of its own)');
 
@@ -68,7 +87,7 @@ export const DenseLayerSchema = z
   .strictObject({
     type: z.literal('dense').describe('Fully connected layer, weights [units, inFeatures]'),
     name: layerName(),
-    units: posInt().describe('Number of output neurons'),
+    units: dim(MODEL_LIMITS.units).describe('Number of output neurons'),
     bias: biasField('units'),
   })
   .describe('Dense (fully connected) layer');
@@ -164,7 +183,7 @@ export const QuantizationSchema = z
       .literal('symmetric-per-layer')
       .default('symmetric-per-layer')
       .describe('Symmetric quantization with one scale per layer (SPEC section 4)'),
-    stepsPerWindow: posInt()
+    stepsPerWindow: dim(1_000_000)
       .optional()
       .describe('Discrete time steps per window the weights were tuned for'),
   })
@@ -189,9 +208,11 @@ export const ModelManifestSchema = z
     description: z.string().default('').describe('What the model is, in a sentence or two'),
     input: z
       .strictObject({
-        channels: posInt().describe('Input channels (1 for MNIST, 3 for CIFAR)'),
-        height: posInt().describe('Input height in pixels'),
-        width: posInt().describe('Input width in pixels'),
+        channels: dim(MODEL_LIMITS.inputChannels).describe(
+          'Input channels (1 for MNIST, 3 for CIFAR)',
+        ),
+        height: dim(MODEL_LIMITS.inputSide).describe('Input height in pixels'),
+        width: dim(MODEL_LIMITS.inputSide).describe('Input width in pixels'),
       })
       .describe('Input image shape (CHW)'),
     encoding: EncodingSchema,

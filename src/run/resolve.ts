@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../data/dataset.js';
 import { type HardwareConfig, loadHardwareConfig } from '../hardware/config.js';
+import { checkNocMemory } from '../hardware/memory.js';
 import { mapNetwork } from '../mapping/map.js';
 import type { Mapping } from '../mapping/types.js';
 import { type LoadedModel, loadModel } from '../model/load.js';
@@ -147,6 +148,7 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
 
   // Mapping (throws when the model does not fit the mesh).
   const mapping = mapNetwork(model.arch, config, { model: model.manifest.name });
+  checkNocMemory(config, mapping.meshWidth, mapping.meshHeight, noc);
 
   // Frames and data.
   const framesGiven = opts.frames !== undefined;
@@ -159,6 +161,7 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
     limit: limit === undefined ? undefined : Math.max(limit, CALIBRATION_FRAMES),
     env: opts.env,
   });
+  if (dataset.note !== undefined) notes.push(dataset.note);
   let range: FrameRange;
   if (framesGiven) {
     // Loaded with `limit = end`: fewer frames than `end` means the set holds exactly `count`.

@@ -6,24 +6,46 @@ import { z } from 'zod';
  * router stage a handshake delay in ns) and `clocked` (whole cycles of `clockNs`, allocation at
  * cycle boundaries, as in BookSim).
  */
+/** Bounds: the longest delay of one router stage (1 ms) and the most cycles of one stage. */
+export const MAX_STAGE_NS = 1e6;
+export const MAX_STAGE_CYCLES = 1000;
+
 export const asyncStagesSchema = z
   .strictObject({
-    routeNs: z.number().nonnegative().default(0.5).describe('Route computation delay (ns).'),
+    routeNs: z
+      .number()
+      .nonnegative()
+      .max(MAX_STAGE_NS)
+      .default(0.5)
+      .describe('Route computation delay (ns).'),
     vcAllocNs: z
       .number()
       .nonnegative()
+      .max(MAX_STAGE_NS)
       .default(0)
       .describe('Virtual-channel allocation delay (ns); 0 with one VC.'),
-    switchAllocNs: z.number().nonnegative().default(0.5).describe('Switch allocation delay (ns).'),
-    crossbarNs: z.number().nonnegative().default(0.5).describe('Crossbar traversal delay (ns).'),
+    switchAllocNs: z
+      .number()
+      .nonnegative()
+      .max(MAX_STAGE_NS)
+      .default(0.5)
+      .describe('Switch allocation delay (ns).'),
+    crossbarNs: z
+      .number()
+      .nonnegative()
+      .max(MAX_STAGE_NS)
+      .default(0.5)
+      .describe('Crossbar traversal delay (ns).'),
     linkNs: z
       .number()
       .nonnegative()
+      .max(MAX_STAGE_NS)
       .default(1)
       .describe('Link traversal delay between neighbouring routers (ns).'),
     creditNs: z
       .number()
       .nonnegative()
+      .max(MAX_STAGE_NS)
       .default(0.5)
       .describe('Credit (buffer-free handshake) return delay (ns).'),
   })
@@ -31,28 +53,54 @@ export const asyncStagesSchema = z
 
 export const clockedStagesSchema = z
   .strictObject({
-    clockNs: z.number().positive().default(1).describe('Router clock period (ns).'),
-    routeCycles: z.number().int().nonnegative().default(1).describe('Route computation (cycles).'),
+    clockNs: z
+      .number()
+      .positive()
+      .max(MAX_STAGE_NS)
+      .default(1)
+      .describe('Router clock period (ns).'),
+    routeCycles: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_STAGE_CYCLES)
+      .default(1)
+      .describe('Route computation (cycles).'),
     vcAllocCycles: z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_STAGE_CYCLES)
       .default(1)
       .describe('Virtual-channel allocation (cycles).'),
     switchAllocCycles: z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_STAGE_CYCLES)
       .default(1)
       .describe('Switch allocation (cycles).'),
     crossbarCycles: z
       .number()
       .int()
       .nonnegative()
+      .max(MAX_STAGE_CYCLES)
       .default(1)
       .describe('Crossbar traversal (cycles).'),
-    linkCycles: z.number().int().positive().default(1).describe('Link traversal (cycles).'),
-    creditCycles: z.number().int().nonnegative().default(1).describe('Credit return (cycles).'),
+    linkCycles: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_STAGE_CYCLES)
+      .default(1)
+      .describe('Link traversal (cycles).'),
+    creditCycles: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_STAGE_CYCLES)
+      .default(1)
+      .describe('Credit return (cycles).'),
   })
   .describe(
     'Stage latencies of a clocked router in cycles; defaults mirror a textbook 4-stage pipeline (RC, VA, SA, ST) plus one link cycle.',
@@ -83,18 +131,21 @@ export const nocSchema = z
       .number()
       .int()
       .positive()
+      .max(1024)
       .default(4)
       .describe('Depth of each input-port FIFO (per virtual channel), in flits.'),
     virtualChannels: z
       .number()
       .int()
       .positive()
+      .max(16)
       .default(1)
       .describe('Virtual channels per input port.'),
     spikePacketFlits: z
       .number()
       .int()
       .positive()
+      .max(64)
       .default(1)
       .describe('Flits per spike packet (1: a spike fits one flit).'),
     async: asyncStagesSchema.default(asyncStagesSchema.parse({})),
@@ -102,6 +153,7 @@ export const nocSchema = z
     idealHopNs: z
       .number()
       .nonnegative()
+      .max(MAX_STAGE_NS)
       .optional()
       .describe(
         'Per-hop delay of the ideal (contention-free) network in ns; default: the sum of the async stage delays of one hop.',
@@ -109,6 +161,7 @@ export const nocSchema = z
     watchdogNs: z
       .number()
       .positive()
+      .max(1e12)
       .default(1e6)
       .describe(
         'Deadlock/livelock watchdog: stop with a report if no flit moves for this long while flits are in flight (ns).',
