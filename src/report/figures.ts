@@ -8,7 +8,12 @@ import { energyPerFrameSvg, energyPerLayerSvg } from './svg/energyBars.js';
 import { histogramSvg } from './svg/histogram.js';
 import { inactiveBarsSvg } from './svg/inactiveBars.js';
 import { lineChartSvg } from './svg/lineChart.js';
-import { coresByLayerSvg, linkHeatmapSvg, routerCongestionSvg } from './svg/meshGrid.js';
+import {
+  coresByLayerSvg,
+  linkFigureMode,
+  linkHeatmapSvg,
+  routerCongestionSvg,
+} from './svg/meshGrid.js';
 import { LayerPalette } from './svg/palette.js';
 import { rasterSvg } from './svg/raster.js';
 
@@ -88,7 +93,9 @@ export function buildFigures(run: RunResult, raster: SpikeRaster | null): Figure
     fig(
       'mesh-link-flits',
       'Flits per link',
-      'Each directed link between neighbouring routers is an arrow coloured by the flits it carried per frame (viridis: dark = few, yellow = many); the two directions of a link are drawn side by side, each to the right of its direction of travel (XY routing: x first, then y). Light grey: no traffic.',
+      linkFigureMode(mesh) === 'arrows'
+        ? 'Each directed link between neighbouring routers is an arrow coloured by the flits it carried per frame (viridis: dark = few, yellow = many); the two directions of a link are drawn side by side, each to the right of its direction of travel (XY routing: x first, then y). Light grey: no traffic.'
+        : 'Each link between neighbouring routers is a segment coloured by the flits it carried per frame in both directions together (viridis: dark = few, yellow = many; each direction in the tooltip). Light grey: no traffic.',
       linkHeatmapSvg(run.noc, mesh, 'mesh-link-flits').svg,
     ),
   );

@@ -8,7 +8,9 @@ import type { CsvRow } from './results.js';
 
 const WIDTH_PX = 720;
 const HEIGHT_PX = 480;
-const MARGIN = { left: 80, right: 24, top: 40, bottom: 56 };
+/** The legend sits in the top margin, between the title and the plot: it never covers a point. */
+const MARGIN = { left: 80, right: 24, top: 58, bottom: 56 };
+const LEGEND_Y = 42;
 
 function escapeXml(s: string): string {
   return s
@@ -40,6 +42,21 @@ export function ticks(lo: number, hi: number): number[] {
 
 function fmt(v: number): string {
   return Number(v.toPrecision(4)).toString();
+}
+
+/**
+ * Tick labels with as many decimals as the step needs, so that neighbouring ticks never read
+ * alike (`1.9140, 1.9145, 1.9150` rather than `1.914` three times).
+ */
+export function tickLabels(values: readonly number[]): string[] {
+  if (values.length < 2) return values.map(fmt);
+  const step = Math.min(...values.slice(1).map((v, i) => Math.abs(v - values[i]!)));
+  const decimals = Math.min(20, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+  let labels = values.map((v) => v.toFixed(decimals));
+  for (let d = decimals + 1; new Set(labels).size < labels.length && d <= 20; d++) {
+    labels = values.map((v) => v.toFixed(d));
+  }
+  return labels;
 }
 
 /** The SVG text for the finished rows of a sweep. */
@@ -80,20 +97,22 @@ export function paretoSvg(title: string, rows: readonly CsvRow[]): string {
     `<text x="${WIDTH_PX / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(title)}: energy vs latency per frame (${rows.length} points, ${rows.filter((r) => r.pareto).length} on the Pareto front)</text>`,
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`,
   );
-  for (const t of ticks(x0, x1)) {
-    const x = px(t).toFixed(1);
+  const xTicks = ticks(x0, x1);
+  tickLabels(xTicks).forEach((label, k) => {
+    const x = px(xTicks[k]!).toFixed(1);
     out.push(
       `<line x1="${x}" y1="${MARGIN.top}" x2="${x}" y2="${MARGIN.top + plotH}" stroke="#eee"/>`,
-      `<text x="${x}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${fmt(t)}</text>`,
+      `<text class="tick x" x="${x}" y="${MARGIN.top + plotH + 16}" text-anchor="middle">${label}</text>`,
     );
-  }
-  for (const t of ticks(y0, y1)) {
-    const y = py(t).toFixed(1);
+  });
+  const yTicks = ticks(y0, y1);
+  tickLabels(yTicks).forEach((label, k) => {
+    const y = py(yTicks[k]!).toFixed(1);
     out.push(
       `<line x1="${MARGIN.left}" y1="${y}" x2="${MARGIN.left + plotW}" y2="${y}" stroke="#eee"/>`,
-      `<text x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${fmt(t)}</text>`,
+      `<text class="tick y" x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${label}</text>`,
     );
-  }
+  });
   out.push(
     `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT_PX - 14}" text-anchor="middle">Energy per frame (${xUnit})</text>`,
     `<text transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">Latency per frame (${yUnit})</text>`,
@@ -122,12 +141,15 @@ export function paretoSvg(title: string, rows: readonly CsvRow[]): string {
       `<circle cx="${px(xs[i]!).toFixed(1)}" cy="${py(ys[i]!).toFixed(1)}" ${style}><title>${escapeXml(tip)}</title></circle>`,
     );
   }
-  const lx = MARGIN.left + plotW - 150;
+  // The legend: one row in the top margin, right-aligned above the plot (outside the data).
+  const lx = MARGIN.left + plotW - 190;
   out.push(
-    `<circle cx="${lx}" cy="${MARGIN.top + 14}" r="6" fill="#d62728" stroke="black"/>`,
-    `<text x="${lx + 10}" y="${MARGIN.top + 18}">Pareto front</text>`,
-    `<circle cx="${lx}" cy="${MARGIN.top + 32}" r="3.5" fill="#999"/>`,
-    `<text x="${lx + 10}" y="${MARGIN.top + 36}">dominated</text>`,
+    `<g class="legend">`,
+    `<circle cx="${lx}" cy="${LEGEND_Y}" r="6" fill="#d62728" stroke="black"/>`,
+    `<text x="${lx + 10}" y="${LEGEND_Y + 4}">Pareto front</text>`,
+    `<circle cx="${lx + 110}" cy="${LEGEND_Y}" r="3.5" fill="#999"/>`,
+    `<text x="${lx + 120}" y="${LEGEND_Y + 4}">dominated</text>`,
+    '</g>',
     '</svg>',
   );
   return `${out.join('\n')}\n`;
