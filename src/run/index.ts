@@ -3,10 +3,11 @@ export type { Engine, EngineFrame, EngineInput, EngineNoc, EngineRunResult } fro
 export { checkFrameRange, type FrameRange, type FramesSpec, parseFrames } from './frames.js';
 export {
   DEFAULT_HARDWARE,
+  DEFAULT_MAX_FRAMES,
   DEFAULT_MODEL,
-  DEFAULT_NEURON_FRAMES,
   DEFAULT_NOC,
   DEFAULT_SEED,
+  DEFAULT_SYNAPSE_FRAMES,
   type SimulateHooks,
   type SimulateOptions,
 } from './options.js';

@@ -7,12 +7,14 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_NOC: 'ideal' | 'detailed' = 'detailed';
 
 /**
- * When `--frames` is not given, a run covers the whole test set only if that is cheap; otherwise
- * the first frames, so that a default run finishes in well under a minute. The budget is in
- * neuron-frames (the paper's neuron count x frames), a pure function of the model: MNIST CNN
- * (12,202 neurons) gets 200 frames, VGG16 (284,682) 8. `--frames all` runs everything.
+ * When `--frames` is not given, a run covers the first frames only, so that a default run
+ * finishes in well under a minute: at most {@link DEFAULT_MAX_FRAMES}, and a budget in
+ * synapse-frames (the network's synapses x frames, a pure function of the model): MNIST CNN
+ * (1.56 M synapses) gets 200 frames, VGG16-slim (20.0 M) 34, VGG11 (172 M) 4, VGG16 (332 M) 2. `--frames all`
+ * runs everything.
  */
-export const DEFAULT_NEURON_FRAMES = 2_440_400;
+export const DEFAULT_SYNAPSE_FRAMES = 700_000_000;
+export const DEFAULT_MAX_FRAMES = 200;
 
 /** The options of one run (`ttfsim simulate`), as a library caller passes them. */
 export interface SimulateOptions {
@@ -22,7 +24,7 @@ export interface SimulateOptions {
   model?: string;
   /** `mnist`, `cifar10` or a data folder; default: the model's `dataset`. */
   data?: string;
-  /** `N`, `A:B`, `all`; default: see {@link DEFAULT_NEURON_FRAMES}. */
+  /** `N`, `A:B`, `all`; default: see {@link DEFAULT_SYNAPSE_FRAMES}. */
   frames?: FramesSpec;
   noc?: 'ideal' | 'detailed';
   /** Steps per window (sets `timing.stepsPerWindow`), or `exact` for continuous time. */

@@ -8,17 +8,18 @@ import { mapNetwork } from '../mapping/map.js';
 import type { Mapping } from '../mapping/types.js';
 import { type LoadedModel, loadModel } from '../model/load.js';
 import { untrainedNetwork } from '../sim/untrained.js';
-import { type Network, paperNeuronCount } from '../snn/network.js';
+import { type Network, paperNeuronCount, synapseCount } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { checkOutputPath } from '../util/lock.js';
 import { PROJECT_ROOT, VERSION } from '../util/version.js';
 import { checkFrameRange, type FrameRange, parseFrames } from './frames.js';
 import {
   DEFAULT_HARDWARE,
+  DEFAULT_MAX_FRAMES,
   DEFAULT_MODEL,
-  DEFAULT_NEURON_FRAMES,
   DEFAULT_NOC,
   DEFAULT_SEED,
+  DEFAULT_SYNAPSE_FRAMES,
   type SimulateOptions,
 } from './options.js';
 import { foreignEntries } from './results.js';
@@ -154,7 +155,10 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
   const framesGiven = opts.frames !== undefined;
   const parsed = framesGiven ? parseFrames(opts.frames!) : { start: 0, end: null };
   let limit = parsed.end ?? undefined;
-  const defaultCount = Math.max(1, Math.floor(DEFAULT_NEURON_FRAMES / neurons));
+  const defaultCount = Math.min(
+    DEFAULT_MAX_FRAMES,
+    Math.max(1, Math.floor(DEFAULT_SYNAPSE_FRAMES / synapseCount(model.arch))),
+  );
   if (!framesGiven) limit = defaultCount;
   const dataSpec = opts.data ?? model.manifest.dataset;
   const dataset = loadDataset(dataSpec, 'test', {

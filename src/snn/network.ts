@@ -70,6 +70,37 @@ export interface Network {
    * layer has `bias: true`, else null. Absent: no layer has a bias.
    */
   biases?: (Float32Array | null)[];
+  /**
+   * Present when the network is quantized to `levels.bits`-bit weights (quantize.ts): the
+   * neurons then compute on these integer levels and one scale per layer, with exact arithmetic
+   * (levels.ts), as integer-weight hardware does. `weights` and `biases` hold `level x scale`
+   * rounded to float32 for whatever reads real values (the host conv of a `direct` encoding,
+   * reports).
+   */
+  levels?: NetworkLevels;
+}
+
+/** One quantized layer as integer-weight hardware holds it (quantize.ts). */
+export interface LayerLevels {
+  /** The per-layer scale `s > 0` (0 only when every level is 0): level `q` stands for `q s`. */
+  scale: number;
+  /** Integer weight levels, in the layout of the layer's weights. */
+  weights: Float32Array;
+  /** Integer bias levels on the same scale (2x-wide register), or null without a bias. */
+  bias: Float32Array | null;
+}
+
+/** The integer levels of a quantized network, per layer (null for pool and flatten). */
+export interface NetworkLevels {
+  bits: number;
+  /**
+   * Exact time with integer levels puts every spike time on a grid of `2^-tickBits` window
+   * (`tau` rounded down to it: the time rounded up to the next tick), so that the products
+   * `level x tau` are exact integers: 32, or fewer when a layer's largest sum of level
+   * magnitudes needs more headroom below 2^53 (quantize.ts, `tickBitsFor`).
+   */
+  tickBits: number;
+  layers: (LayerLevels | null)[];
 }
 
 /** The bias of layer `i`, or null when it has none. */
@@ -197,4 +228,18 @@ export function paperNeuronCount(arch: Architecture): number {
 export function windowCount(arch: Architecture): number {
   const st = stages(arch);
   return st[st.length - 1]!.window + 1;
+}
+
+/**
+ * Synapses of the whole network (every connection of every conv and dense neuron, the host-side
+ * first conv of `direct` encoding included): the dense-equivalent work of one frame.
+ */
+export function synapseCount(arch: Architecture): number {
+  const st = stages(arch);
+  let n = 0;
+  arch.layers.forEach((layer, i) => {
+    if (layer.kind === 'conv') n += st[i + 1]!.size * st[i]!.shape.c * layer.kernel * layer.kernel;
+    else if (layer.kind === 'dense') n += st[i + 1]!.size * st[i]!.size;
+  });
+  return n;
 }
