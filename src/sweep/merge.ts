@@ -6,11 +6,12 @@
  * the single-process CSV row for row. Point files are content-addressed: two shards that both ran
  * a point hold the same result, and the first one found is kept.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunSummary } from '../report/runResult.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { UserError } from '../util/errors.js';
+import { lockOutputFolder } from '../util/lock.js';
 import { PLAN_FILE, type PlanFile, readPlanFile, runJsonPath, writeDerived } from './results.js';
 
 export interface MergeReport {
@@ -37,7 +38,23 @@ export function mergeSweeps(inputs: readonly string[], out: string): MergeReport
       );
     }
   });
-  mkdirSync(outDir, { recursive: true });
+  // The merged folder may be one of the inputs: locked like a sweep's (a shard still writing
+  // into it makes the merge fail at once).
+  const lock = lockOutputFolder(out, `--out ${out}`, 'sweep merge');
+  try {
+    return mergeInto(outDir, out, dirs, first, key);
+  } finally {
+    lock.release();
+  }
+}
+
+function mergeInto(
+  outDir: string,
+  out: string,
+  dirs: string[],
+  first: PlanFile,
+  key: (p: PlanFile) => string,
+): MergeReport {
   const outPlan = join(outDir, PLAN_FILE);
   if (existsSync(outPlan)) {
     const existing = readPlanFile(outDir);

@@ -84,7 +84,11 @@ export function checkOutputPath(
   label: string,
   kind: 'folder' | 'file' = 'folder',
 ): string {
-  if (path.trim() === '') throw new UserError(`${label}: empty path; give a folder name`);
+  if (path.trim() === '') {
+    throw new UserError(
+      `${label.trimEnd()}: empty path; give a ${kind === 'file' ? 'file' : 'folder'} name`,
+    );
+  }
   const abs = resolve(path);
   if (Buffer.byteLength(abs) > PATH_MAX_BYTES) {
     throw new UserError(
@@ -108,6 +112,17 @@ export function checkOutputPath(
     );
   }
   return abs;
+}
+
+/**
+ * `mkdir -p`, one level at a time; returns the first folder created. (Node's own recursive
+ * mkdirSync never returns for a path below /proc: it retries ENOENT forever.)
+ */
+function makeFolders(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d);
+  return missing[0];
 }
 
 function readLock(path: string): LockInfo | null {
@@ -142,15 +157,16 @@ export function lockOutputFolder(path: string, label: string, command: string): 
   const dir = checkOutputPath(path, label);
   let created = false;
   let firstCreated: string | undefined;
-  try {
-    firstCreated = mkdirSync(dir, { recursive: true });
-    created = firstCreated !== undefined;
-  } catch (err) {
-    throw new UserError(`${label}: cannot create the folder: ${reason(err)}`);
-  }
   const undo = () => {
     if (firstCreated !== undefined) rmSync(firstCreated, { recursive: true, force: true });
   };
+  try {
+    firstCreated = makeFolders(dir);
+    created = firstCreated !== undefined;
+  } catch (err) {
+    undo();
+    throw new UserError(`${label}: cannot create the folder: ${reason(err)}`);
+  }
   const lockPath = join(dir, LOCK_FILE);
   const info: LockInfo = {
     pid: process.pid,
