@@ -12,7 +12,7 @@ import type {
   SpikeRaster,
 } from '../report/runResult.js';
 import { UserError } from '../util/errors.js';
-import { lockOutputFolder } from '../util/lock.js';
+import { fsReason, lockOutputFolder } from '../util/lock.js';
 import { removeStaleTemps } from '../util/reaper.js';
 import { VERSION } from '../util/version.js';
 import { RunAccumulator } from './aggregate.js';
@@ -70,8 +70,7 @@ function openTrace(file: string, arch: ResolvedRun['model']['arch']): SpikeTrace
   try {
     return new SpikeTraceWriter(file, arch);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`--trace-spikes ${file}: cannot write: ${code ?? (err as Error).message}`);
+    throw new UserError(`--trace-spikes ${file}: cannot write: ${fsReason(err)}`);
   }
 }
 
@@ -80,6 +79,7 @@ async function simulateResolved(
   engine: Engine,
   hooks: SimulateHooks,
 ): Promise<RunResult> {
+  const trace = r.traceFile !== null ? openTrace(r.traceFile, r.model.arch) : null;
   const total = r.range.end - r.range.start;
   hooks.onStart?.({
     run: r.run,
@@ -89,7 +89,6 @@ async function simulateResolved(
     notes: [...r.notes],
   });
   const acc = new RunAccumulator(r.model.arch, r.mapping, r.config, r.neurons);
-  const trace = r.traceFile !== null ? openTrace(r.traceFile, r.model.arch) : null;
   let raster: SpikeRaster | null = null;
   const t0 = performance.now();
   let engineResult: EngineRunResult;

@@ -3,7 +3,7 @@
  *
  * 1. The spec is loaded, its points counted (a sweep over `maxPoints` is refused before any
  *    point is built) and every point resolved and validated (`resolvePlan`): a bad spec stops
- *    here, before anything runs or is written. Then the output folder is locked.
+ *    here, before anything runs (the output folder is locked first; a bad spec leaves nothing).
  * 2. `sweep-plan.json` is written (or, on a re-run, checked to be the same sweep).
  * 3. The shard's points that have no `points/<id>/run.json` yet run on a pool of workers; each
  *    finished point is written atomically, then `sweep.csv` and `pareto.svg` are rebuilt
@@ -154,10 +154,12 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepReport> {
       `${loaded.shown}: ${count.points} points (${count.text}) is more than the limit of ${maxPoints}; split the sweep, or raise the limit with --max-points ${count.points}`,
     );
   }
-  const plan = resolvePlan(loaded);
-  opts.onCount?.(count);
+  // Locked before the plan is built, so that an unusable folder fails first; a bad spec then
+  // releases it, which removes the folder again if this run created it.
   const lock = lockOutputFolder(outDir, outLabel, 'sweep');
   try {
+    const plan = resolvePlan(loaded);
+    opts.onCount?.(count);
     return await runPlan(opts, outDir, plan);
   } finally {
     lock.release();

@@ -69,7 +69,8 @@ const REASONS: Record<string, string> = {
   EEXIST: 'exists',
 };
 
-function reason(err: unknown): string {
+/** A file-system error in words (`permission denied`), without the path or the raw message. */
+export function fsReason(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   return REASONS[code] ?? (err as Error).message;
 }
@@ -165,7 +166,7 @@ export function lockOutputFolder(path: string, label: string, command: string): 
     created = firstCreated !== undefined;
   } catch (err) {
     undo();
-    throw new UserError(`${label}: cannot create the folder: ${reason(err)}`);
+    throw new UserError(`${label}: cannot create the folder: ${fsReason(err)}`);
   }
   const lockPath = join(dir, LOCK_FILE);
   const info: LockInfo = {
@@ -196,7 +197,7 @@ export function lockOutputFolder(path: string, label: string, command: string): 
   } catch (err) {
     undo();
     if (err instanceof UserError) throw err;
-    throw new UserError(`${label}: cannot write there: ${reason(err)}`);
+    throw new UserError(`${label}: cannot write there: ${fsReason(err)}`);
   }
   let held = true;
   return {

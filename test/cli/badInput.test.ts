@@ -360,7 +360,11 @@ const CASES: Case[] = [
     () => ['train', '--model', 'mnist-cnn', '--lr', 'abc', '--out', join(OUT, 'tr')],
     /--lr "abc": expected a positive number/,
   ],
-  ['report of a missing folder', () => ['report', join(OUT, 'none')], /none/],
+  [
+    'report of a missing folder',
+    () => ['report', join(OUT, 'none')],
+    /none: results folder not found/,
+  ],
 ];
 
 if (process.getuid?.() !== 0) {
