@@ -47,6 +47,12 @@ export interface RunConfig {
   normalize?: NormalizeOptions | null;
   /** Biases on every layer of the SNN (they are there anyway when the initial network has them). */
   bias?: boolean;
+  /**
+   * Batch norm in the SNN phase (batch statistics of `A`, applied to `A` and `W`), started as the
+   * identity from the transferred network (bnInit.ts) and folded into weights and biases at the
+   * end.
+   */
+  snnBatchNorm?: boolean;
   /** The SNN phase. */
   train: TrainConfig;
   changes?: ConfigChange[];

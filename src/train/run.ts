@@ -23,6 +23,7 @@ import { saveModel } from '../model/save.js';
 import type { Architecture, Network } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { VERSION } from '../util/version.js';
+import { batchNormInit } from './bnInit.js';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { createEngine, type Engine, type LabeledData } from './engine.js';
 import {
@@ -127,7 +128,8 @@ function applyChanges(
     const from = getPath(config, path);
     const to = getPath(given, path);
     if (JSON.stringify(from) === JSON.stringify(to)) continue;
-    if (FIXED.includes(path)) {
+    const fixed = at.phase === 'snn' ? [...FIXED, 'bias', 'snnBatchNorm', 'normalize'] : FIXED;
+    if (fixed.includes(path)) {
       throw new UserError(
         `--resume: ${path} is ${JSON.stringify(from)} in the checkpoint and cannot change mid-run (given ${JSON.stringify(to)}); start a new run in another --out`,
       );
@@ -261,10 +263,14 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
   // The transfer: normalization and the SNN's initial parameters.
   // (a resumed SNN phase reads its biases from the checkpoint's manifest)
   const snnArch: Architecture = init !== null ? init.arch : arch;
-  const snnOptions: PlanOptions = { bias: config.bias === true };
+  const snnOptions: PlanOptions = {
+    bias: config.bias === true,
+    batchNorm: config.snnBatchNorm === true,
+  };
   const plan = buildPlan(snnArch, 'snn', snnOptions);
   if (state === null) {
     let params: Float32Array;
+    let stats = initialStats(plan);
     let scales: number[] | undefined;
     if (init !== null) {
       if (config.normalize) {
@@ -280,17 +286,24 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
             .join(', ')}`,
         );
       }
-      params = flattenNetwork(plan, init);
+      if (config.snnBatchNorm) {
+        const bn = batchNormInit(plan, init, trainSource(train), train.count, 2048);
+        params = bn.params;
+        stats = bn.stats;
+      } else {
+        params = flattenNetwork(plan, init);
+      }
     } else {
       params = kaimingInit(plan, config.train.seed, config.initScale);
     }
-    state = initialState(params, config.train.seed);
+    state = initialState(params, config.train.seed, 'shuffle', stats);
     progress.phase = 'snn';
     progress.transfer = { testAccuracy: null, testSparsity: null, ...(scales ? { scales } : {}) };
     if (test !== null && init !== null) {
       const s0 = state;
       await withEngine(engineFor(snnArch, 'snn', snnOptions, config.train.batchSize), async (e) => {
         e.params.set(s0.params);
+        e.stats.set(s0.stats);
         const r = await e.evaluate('test', counts.test, { logitScale: config.train.logitScale });
         progress.transfer!.testAccuracy = r.correct / r.frames;
         progress.transfer!.testSparsity = r.spikes / r.frames / plan.neurons;

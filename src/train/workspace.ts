@@ -337,6 +337,16 @@ export class Workspace {
     return spikes;
   }
 
+  /**
+   * The sums `A` (with the bias, before batch norm) of weighted layer `i` in the last forward
+   * pass: `rows` rows of `ld` floats, the first `channels` used.
+   */
+  preActivation(i: number): { values: Float32Array; rows: number; ld: number } {
+    const st = this.layers[i]!;
+    const w = st.w!;
+    return { values: st.z!.f32, rows: this.n * w.g.P, ld: w.g.Cp };
+  }
+
   /** The batch statistics of the last training forward pass (mean, unbiased var per layer). */
   batchStats(out: Float64Array): void {
     for (const s of this.plan.steps) {

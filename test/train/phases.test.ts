@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/kernel/rng.js';
 import { loadManifest } from '../../src/model/load.js';
 import { layerBias, type Network } from '../../src/snn/network.js';
+import { batchNormInit } from '../../src/train/bnInit.js';
 import { loadCheckpoint } from '../../src/train/checkpoint.js';
 import { createEngine } from '../../src/train/engine.js';
 import {
@@ -150,6 +151,39 @@ describe('ReLU -> ReLU1 normalization', () => {
         1e-4 * (1 + Math.abs(relu.logits[k]!)),
       );
     }
+  });
+});
+
+describe('batch norm put back into a DFT network (--snn-batch-norm)', () => {
+  it('starts as the identity: in evaluation the network computes what it did without', () => {
+    const plan = buildPlan(arch, 'snn', { bias: true });
+    const rng = createRng(12);
+    const p = kaimingInit(plan, 6, 1);
+    for (const s of plan.steps) {
+      if (s.biasOffset >= 0)
+        for (let c = 0; c < s.channels; c++) p[s.biasOffset + c] = 0.3 * rng.normal();
+    }
+    const net = networkFromParams(plan, p, new Float32Array(0));
+    const { images, labels } = tinyImages(64, 13);
+    const src = { images, labels };
+    const bnPlan = buildPlan(net.arch, 'snn', { bias: true, batchNorm: true });
+    const bn = batchNormInit(bnPlan, net, src, 64, 64);
+    const a = new Workspace(plan, 64);
+    a.load(src, null, 0, 64);
+    const spikesA = a.forward(p, new Float32Array(0), false);
+    const b = new Workspace(bnPlan, 64);
+    b.load(src, null, 0, 64);
+    const spikesB = b.forward(bn.params, bn.stats, false);
+    expect(Math.abs(spikesA - spikesB)).toBeLessThanOrEqual(2);
+    for (let k = 0; k < a.logits.length; k++) {
+      expect(Math.abs(a.logits[k]! - b.logits[k]!)).toBeLessThan(
+        1e-3 * (1 + Math.abs(a.logits[k]!)),
+      );
+    }
+    // and folding it back gives the network again
+    const back = networkFromParams(bnPlan, bn.params, bn.stats);
+    const w0 = back.weights[0]!;
+    for (let k = 0; k < w0.length; k++) expect(w0[k]).toBeCloseTo(net.weights[0]![k]!, 5);
   });
 });
 

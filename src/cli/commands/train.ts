@@ -37,6 +37,7 @@ interface TrainCliOptions {
   nesterov?: boolean;
   augmentFlip?: boolean;
   bias?: boolean;
+  snnBatchNorm?: boolean;
   annActivation: string;
   batchNorm?: boolean;
   annOptimizer?: string;
@@ -75,6 +76,7 @@ const OPTION_PATHS: Record<string, string[]> = {
   trainLimit: ['trainLimit'],
   testLimit: ['testLimit'],
   bias: ['bias'],
+  snnBatchNorm: ['snnBatchNorm'],
   annActivation: ['ann.activation'],
   batchNorm: ['ann.batchNorm'],
   annOptimizer: ['ann.train.optimizer.kind'],
@@ -177,6 +179,10 @@ export function registerTrain(program: Command): void {
     )
     .option('--normalize-images <n>', 'training images the percentiles are measured on', '2048')
     .option('--bias', 'biases on every layer of the SNN (there anyway after batch norm)')
+    .option(
+      '--snn-batch-norm',
+      'batch norm in the SNN phase too (started as the identity, folded at the end)',
+    )
     .option('--augment-shift <px>', 'random shifts of up to this many pixels (0: none)', '0')
     .option('--augment-flip', 'random horizontal flips (CIFAR-10, not MNIST)')
     .option('--force', 'start over in an --out folder that holds a checkpoint (deletes it)')
@@ -245,6 +251,7 @@ export function registerTrain(program: Command): void {
       t.skipLoss = num('--skip-easy', o.skipEasy, (x) => x >= 0, 'a number >= 0');
       t.augmentFlip = o.augmentFlip === true;
       config.bias = o.bias === true;
+      config.snnBatchNorm = o.snnBatchNorm === true;
       if (o.annActivation !== 'relu1' && o.annActivation !== 'relu') {
         throw new UserError(`--ann-activation "${o.annActivation}": expected relu1 or relu`);
       }
