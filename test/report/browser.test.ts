@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { runPalette } from '../../src/report/figures.js';
 import type { RunResult, SpikeRaster } from '../../src/report/runResult.js';
+import { ARROWS_MAX_SIDE, linkHeatmapSvg } from '../../src/report/svg/meshGrid.js';
+import { parseHex, viridis } from '../../src/report/svg/palette.js';
 import { rasterSvg } from '../../src/report/svg/raster.js';
 import { readResults, type WriteReportResult, writeReport } from '../../src/report/writeReport.js';
 import { dumpDom, findChromium, screenshot } from './chromium.js';
@@ -133,6 +135,40 @@ describe.skipIf(!browser)('report in headless Chromium', () => {
         expect(r.stdout).not.toContain('parsererror');
         expect(r.stdout.match(/<svg /g)).toHaveLength(written.figurePaths.length);
         expect(r.pageErrors).toEqual([]);
+      });
+
+      it('link load is readable: on meshes above 12x12, coloured segments and a colour bar', () => {
+        const { run } = readResults(dir);
+        const mesh = run.summary.mesh;
+        const fig = linkHeatmapSvg(run.noc, mesh, 'mesh-link-flits');
+        const file = join(dir, 'figures', 'mesh-link-flits.svg');
+        expect(readFileSync(file, 'utf8')).toContain(fig.svg);
+        if (Math.max(mesh.width, mesh.height) <= ARROWS_MAX_SIDE) {
+          expect(fig.mode).toBe('arrows');
+          return;
+        }
+        expect(fig.mode).toBe('segments');
+        expect(fig.svg).not.toContain('<polygon');
+        const [w, h] = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(fig.svg)!.slice(1).map(Number);
+        const img = decodePng(screenshot(browser!, file, w!, h!, join(root, 'links.png')).png);
+        const near = (x: number, y: number, colour: string) => {
+          const p = (Math.round(y) * img.width + Math.round(x)) * 4;
+          const [r, g, b] = parseHex(colour);
+          return Math.hypot(img.rgba[p]! - r, img.rgba[p + 1]! - g, img.rgba[p + 2]! - b) < 40;
+        };
+        // Every link's segment shows its own colour at its middle: nothing covers it.
+        const seen = fig.segments.filter((g) =>
+          near((g.x1 + g.x2) / 2, (g.y1 + g.y2) / 2, g.colour),
+        );
+        expect(seen.length / fig.segments.length).toBeGreaterThan(0.97);
+        expect(fig.segments.length).toBe(
+          mesh.width * (mesh.height - 1) + mesh.height * (mesh.width - 1),
+        );
+        // The legend: a colour bar from dark (few flits) at the bottom to yellow (many) at the top.
+        const bar = /<g class="colour-bar"><rect x="([\d.]+)"/.exec(fig.svg)!;
+        const bx = Number(bar[1]) + 7;
+        expect(near(bx, 30 + 3, viridis(1))).toBe(true);
+        expect(near(bx, 30 + 240 - 3, viridis(0))).toBe(true);
       });
 
       it('the raster screenshot shows one band per layer, in its colour and window', () => {

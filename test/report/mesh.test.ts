@@ -3,8 +3,10 @@ import type { CoreRecord } from '../../src/report/runResult.js';
 import { histogramSvg } from '../../src/report/svg/histogram.js';
 import { lineChartSvg } from '../../src/report/svg/lineChart.js';
 import {
+  ARROWS_MAX_SIDE,
   arrowPoints,
   coresByLayerSvg,
+  linkFigureMode,
   linkHeatmapSvg,
   parseLinkKey,
   routerCongestionSvg,
@@ -96,6 +98,40 @@ describe('mesh grid', () => {
       '0,1 7.6,1 7.6,2 10,0 7.6,-2 7.6,-1 0,-1',
     );
     expect(fig.svg).toContain('Flits per frame per link');
+  });
+
+  it('on a 17x17 mesh draws one coloured segment per link (both directions), no arrows', () => {
+    const mesh = { width: 17, height: 17 };
+    expect(linkFigureMode(mesh)).toBe('segments');
+    expect(linkFigureMode({ width: ARROWS_MAX_SIDE, height: ARROWS_MAX_SIDE })).toBe('arrows');
+    const linkFlits: Record<string, number> = {};
+    for (let n = 0; n < 17 * 17; n++) {
+      if (n % 17 < 16) {
+        linkFlits[`${n}->${n + 1}`] = n % 7;
+        linkFlits[`${n + 1}->${n}`] = 1;
+      }
+      if (n < 16 * 17) linkFlits[`${n}->${n + 17}`] = n % 5;
+    }
+    const fig = linkHeatmapSvg({ linkFlits }, mesh);
+    expect(fig.mode).toBe('segments');
+    expect(fig.svg).not.toContain('<polygon');
+    // 2 x 17 x 16 links, each once, with the flits of both directions.
+    expect(fig.segments).toHaveLength(2 * 17 * 16);
+    const east = fig.segments.find((g) => g.from === 3 && g.to === 4)!;
+    expect(east.flits).toBe(3 + 1);
+    expect(fig.max).toBe(6 + 1);
+    expect(east.colour).toBe(viridis(4 / 7));
+    expect(fig.segments.find((g) => g.from === 0 && g.to === 17)!.colour).toBe(EMPTY_COLOUR);
+    const cell = fig.layout.cell;
+    for (const g of fig.segments) {
+      // Each segment lies between its two routers, short of both: neighbours never touch.
+      const len = Math.hypot(g.x2 - g.x1, g.y2 - g.y1);
+      expect(len).toBeCloseTo(cell * (1 - 2 * 0.22), 6);
+    }
+    const line = elements(fig.svg, 'line', { class: 'link', 'data-link': '3-4' })[0]!;
+    expect(line.stroke).toBe(viridis(4 / 7));
+    expect(fig.svg).toContain('Flits per frame per link (both ways)');
+    expect(fig.svg).toContain('class="colour-bar"');
   });
 
   it('colours routers by congestion, grey where there is none', () => {
