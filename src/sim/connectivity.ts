@@ -1,7 +1,7 @@
 import type { Mapping } from '../mapping/types.js';
+import { type NetworkArith, networkArith } from '../snn/arith.js';
 import { biasSopCount, convTargetRange } from '../snn/layers.js';
 import { layerBias, type Network, type StageInfo } from '../snn/network.js';
-import { SOP_MAGIC, SOP_ONE } from './core.js';
 
 /**
  * Static connectivity of a mapped network, computed once per setup: for every pair of
@@ -40,12 +40,13 @@ export interface LayerLink {
   /**
    * Weights in SOP order. Conv: `[ic][oc][ky][kx]` (PyTorch's `[oc][ic][ky][kx]` with the first
    * two axes swapped, so one spike reads a contiguous block); dense: `[in][units]` (transposed).
-   * The values are the network's own float32 weights, unchanged.
+   * The values are the network's own float32 weights, or its integer levels when it is
+   * quantized (src/snn/arith.ts), unchanged.
    */
   w: Float32Array;
   /**
-   * `toAcc(w)` of each weight of {@link w} (same index): the term a SOP adds to `wAcc`, which
-   * does not depend on the spike (core.ts).
+   * The term a SOP adds to `wAcc` for each weight of {@link w} (same index): `toAcc(w)`, or
+   * `q G` for a level; it does not depend on the spike (core.ts).
    */
   wq: Float64Array;
   /** Destination cores of a spike in emitted row `y` (dense: index 0 for every neuron). */
@@ -82,9 +83,10 @@ export interface SimCore {
   /** Markers this core waits for before it opens a window (0 for encoding cores). */
   needMarkers: number;
   /**
-   * `toAcc(b)` per output channel of the core's layer (the whole layer's table, indexed by
-   * channel), or null when the layer has no bias or is not computed on the chip: the bias spike,
-   * a local event of the core when it opens its window (core.ts, {@link coreBias}).
+   * The bias spike's term per output channel of the core's layer (the whole layer's table,
+   * indexed by channel: `toAcc(b)`, or `q_b G` for a level), or null when the layer has no bias
+   * or is not computed on the chip: a local event of the core when it opens its window (core.ts,
+   * `coreBias`).
    */
   biasAcc: Float64Array | null;
   /** Bias SOPs of one window: the core's neurons whose bias is not zero. */
@@ -101,8 +103,13 @@ export interface Connectivity {
   coreOfNode: Int32Array;
 }
 
-function reorderConv(w: Float32Array, oc: number, ic: number, kk: number): Float32Array {
-  const out = new Float32Array(w.length);
+function reorderConv<T extends Float32Array | Float64Array>(
+  w: T,
+  oc: number,
+  ic: number,
+  kk: number,
+): T {
+  const out = new (w.constructor as { new (n: number): T })(w.length);
   for (let o = 0; o < oc; o++) {
     for (let i = 0; i < ic; i++) {
       out.set(w.subarray((o * ic + i) * kk, (o * ic + i + 1) * kk), (i * oc + o) * kk);
@@ -111,8 +118,12 @@ function reorderConv(w: Float32Array, oc: number, ic: number, kk: number): Float
   return out;
 }
 
-function transposeDense(w: Float32Array, units: number, nIn: number): Float32Array {
-  const out = new Float32Array(w.length);
+function transposeDense<T extends Float32Array | Float64Array>(
+  w: T,
+  units: number,
+  nIn: number,
+): T {
+  const out = new (w.constructor as { new (n: number): T })(w.length);
   for (let o = 0; o < units; o++) {
     const row = o * nIn;
     for (let i = 0; i < nIn; i++) out[i * units + o] = w[row + i]!;
@@ -120,24 +131,13 @@ function transposeDense(w: Float32Array, units: number, nIn: number): Float32Arr
   return out;
 }
 
-/** `toAcc(w)` per weight, as the SOP loops of core.ts spell it (bit for bit). */
-function accTerms(w: Float32Array): Float64Array {
-  const out = new Float64Array(w.length);
-  for (let i = 0; i < w.length; i++) out[i] = w[i]! * SOP_ONE + SOP_MAGIC - SOP_MAGIC;
-  return out;
-}
-
-function withAccTerms<L extends Omit<LayerLink, 'wq'>>(link: L): L & { wq: Float64Array } {
-  return { ...link, wq: accTerms(link.w) };
-}
-
-function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number): LayerLink {
+function buildLink(ar: NetworkArith, all: StageInfo[], mapping: Mapping, m: number): LayerLink {
   const from = mapping.stages[m]!;
   const to = mapping.stages[m + 1]!;
   const emit = all[from.emitStage]!;
   const target = all[to.stage]!;
   const layer = target.layer!;
-  const weights = net.weights[to.stage - 1]!;
+  const la = ar.layers[to.stage - 1]!;
   const base = {
     srcMap: m,
     dstMap: m + 1,
@@ -150,7 +150,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
   if (layer.kind === 'dense') {
     const nIn = emit.size;
     const dst = Int32Array.from(to.cores.map((c) => c.id));
-    return withAccTerms({
+    return {
       ...base,
       kind: 'dense',
       inC: nIn,
@@ -159,7 +159,8 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
       kernel: 1,
       stride: 1,
       padding: 0,
-      w: transposeDense(weights, layer.units, nIn),
+      w: transposeDense(la.weights, layer.units, nIn),
+      wq: transposeDense(la.wAcc, layer.units, nIn),
       rowDst: [dst],
       rowDstNodes: [to.cores.map((c) => c.node)],
       colHasTargets: new Uint8Array(1).fill(1),
@@ -167,7 +168,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
       rowHi: new Int32Array(1),
       colLo: new Int32Array(1),
       colHi: new Int32Array(1),
-    });
+    };
   }
   if (layer.kind !== 'conv') throw new Error(`stage ${to.stage} is not a weighted layer`);
   const { kernel: k, stride, padding } = layer;
@@ -193,7 +194,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
     colLo[x] = lo;
     colHi[x] = hi;
   }
-  return withAccTerms({
+  return {
     ...base,
     kind: 'conv',
     inC,
@@ -202,7 +203,8 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
     kernel: k,
     stride,
     padding,
-    w: reorderConv(weights, layer.outChannels, inC, k * k),
+    w: reorderConv(la.weights, layer.outChannels, inC, k * k),
+    wq: reorderConv(la.wAcc, layer.outChannels, inC, k * k),
     rowDst,
     rowDstNodes,
     colHasTargets,
@@ -210,7 +212,7 @@ function buildLink(net: Network, all: StageInfo[], mapping: Mapping, m: number):
     rowHi,
     colLo,
     colHi,
-  });
+  };
 }
 
 /** Neurons of `stage` held by each core, from the mapping's lookup (CHW order). */
@@ -228,12 +230,17 @@ function neuronsByCore(lookup: Int32Array, coresUsed: number): Int32Array[] {
 
 /**
  * Builds the connectivity of `net` on `mapping`. `net` must be the network that is simulated
- * (after weight quantization).
+ * (after weight quantization), `ar` its arithmetic in the run's time mode (default: exact time).
  */
-export function buildConnectivity(net: Network, all: StageInfo[], mapping: Mapping): Connectivity {
+export function buildConnectivity(
+  net: Network,
+  all: StageInfo[],
+  mapping: Mapping,
+  ar: NetworkArith = networkArith(net, null),
+): Connectivity {
   const n = mapping.coresUsed;
   const links: LayerLink[] = [];
-  for (let m = 0; m + 1 < mapping.stages.length; m++) links.push(buildLink(net, all, mapping, m));
+  for (let m = 0; m + 1 < mapping.stages.length; m++) links.push(buildLink(ar, all, mapping, m));
   const byStage = new Map<number, Int32Array[]>();
   const lists = (stage: number) => {
     let l = byStage.get(stage);
@@ -248,7 +255,7 @@ export function buildConnectivity(net: Network, all: StageInfo[], mapping: Mappi
   mapping.stages.forEach((sm, m) => {
     // The bias of an on-chip weighted layer (a direct encoding's host conv adds its own).
     const bias = m > 0 ? layerBias(net, sm.stage - 1) : null;
-    const biasAcc = bias === null ? null : accTerms(bias);
+    const biasAcc = bias === null ? null : ar.layers[sm.stage - 1]!.bAcc;
     for (const c of sm.cores) {
       mapOfCore[c.id] = m;
       cores[c.id] = {

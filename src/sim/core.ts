@@ -1,5 +1,5 @@
+import type { NeuronEval } from '../snn/arith.js';
 import type { StageInfo } from '../snn/network.js';
-import { ACC_ONE, neuronTau } from '../snn/neuron.js';
 import type { LayerLink, SimCore } from './connectivity.js';
 
 /**
@@ -7,19 +7,20 @@ import type { LayerLink, SimCore } from './connectivity.js';
  * neurons, and the closed-form evaluation of its neurons when it opens a window. Plain functions
  * over typed arrays: no allocation per SOP or per spike.
  *
- * One SOP (SPEC section 5) updates one target neuron's fixed-point accumulators exactly as the
- * dense reference does (src/snn/layers.ts):
+ * One SOP (SPEC section 5) updates one target neuron's accumulators exactly as the dense
+ * reference does (src/snn/layers.ts, src/snn/arith.ts), with `G` the run's `tauScale`:
  *
- *     aAcc[o] += toAcc(w * tau)      wAcc[o] += toAcc(w)      (toAcc(x) = round(x * 2^32))
+ *     aAcc[o] += round(w * tau * G)      wAcc[o] += wq      (float: G = 2^32, wq = toAcc(w))
  *
- * Both terms are integers, so the sums do not depend on arrival order (docs/DEVELOPING.md).
- * The loops below spell `toAcc` out with module-local constants ({@link SOP_ONE},
- * {@link SOP_MAGIC}): `x * 2^32 + 1.5 * 2^52 - 1.5 * 2^52` (round half to even), with
- * `w * (tau * 2^32)` for `(w * tau) * 2^32`, equal bit for bit since scaling by a power of two
- * is exact; without a call through an imported binding in the innermost loop (under tsx/vitest an
- * imported function is reached through a getter that V8 does not always inline). A test checks
- * that both agree bit for bit. `toAcc(w)` does not depend on the spike: it is read from the
- * link's table `wq` (connectivity.ts), computed once with the same expression.
+ * (integer levels: `w` is the level `q`, `tau` a multiple of `1 / G` and `wq = q G`, so the
+ * rounding does nothing). Both terms are integers, so the sums do not depend on arrival order
+ * (docs/DEVELOPING.md). The loops below spell the rounding out with a module-local constant
+ * ({@link SOP_MAGIC}): `x + 1.5 * 2^52 - 1.5 * 2^52` (round half to even), with `w * (tau * G)`
+ * for `(w * tau) * G`, equal bit for bit when `G` is a power of two (scaling by it is exact;
+ * with `G = n` steps the products are within 2^-40 of the integer they round to); without a call
+ * through an imported binding in the innermost loop (under tsx/vitest an imported function is
+ * reached through a getter that V8 does not always inline). A test checks that both agree bit
+ * for bit. `wq` does not depend on the spike: it is read from the link's table (connectivity.ts).
  */
 
 /** 2^32: the accumulator's 1.0 (equals `ACC_ONE`). */
@@ -65,6 +66,7 @@ export function coreSops(
   tauIn: Float64Array,
   aAcc: Float64Array,
   wAcc: Float64Array,
+  tauScale: number = SOP_ONE,
 ): number {
   const w = link.w;
   const wq = link.wq;
@@ -76,7 +78,7 @@ export function coreSops(
     const units = link.outC;
     for (let i = 0; i < count; i++) {
       const j = js[i]!;
-      const tauS = tauIn[j]! * SOP_ONE;
+      const tauS = tauIn[j]! * tauScale;
       const base = j * units;
       for (let o = c0; o < c1; o++) {
         aAcc[o] += w[base + o]! * tauS + SOP_MAGIC - SOP_MAGIC;
@@ -115,7 +117,7 @@ export function coreSops(
     const oxLo = colLo[ix]!;
     const nx = colHi[ix]! - oxLo + 1;
     if (oyLo > oyHi || nx <= 0) continue;
-    const tauS = tauIn[j]! * SOP_ONE;
+    const tauS = tauIn[j]! * tauScale;
     let wBase =
       (ic * outC + c0) * kk + (iy + padding - oyLo * stride) * k + ix + padding - oxLo * stride;
     let oBase = c0 * plane + oyLo * outW + oxLo;
@@ -149,8 +151,8 @@ export function coreSops(
 
 /**
  * The bias spikes of a core's neurons (SPEC section 3): each neuron with bias `b` gets one more
- * input, a spike at `tau = 1` of the input window with weight `b`, i.e. `toAcc(b)` added to both
- * accumulators (`A = sum w tau + b`, `W = sum w + b`). It is a local event of the core, done when
+ * input, a spike at `tau = 1` of the input window with weight `b`, i.e. `toAcc(b)` (a level:
+ * `q_b G`) added to both accumulators (`A = sum w tau + b`, `W = sum w + b`). It is a local event of the core, done when
  * the core opens its window (before {@link evaluateCore}): no packet, no link. Integer terms, so
  * when it is added does not change the sums. Returns the bias SOPs (neurons whose bias is not 0).
  */
@@ -176,9 +178,10 @@ export function coreBias(
 }
 
 /**
- * Evaluates a weighted core's neurons at window open (Eq. 7 in closed form, see neuron.ts):
- * writes `tau` of each, and for the output layer the membrane `V = (A + W)` at the window end.
- * With `spiking` false (membrane readout of the output layer) the neurons do not fire.
+ * Evaluates a weighted core's neurons at window open (Eq. 7 in closed form, `neuron`: the layer's
+ * evaluation from src/snn/arith.ts, fixed point or exact integer levels): writes `tau` of each,
+ * and for the output layer the membrane `V = (A + W)` at the window end. With `spiking` false
+ * (membrane readout of the output layer) the neurons do not fire.
  */
 export function evaluateCore(
   core: SimCore,
@@ -188,7 +191,7 @@ export function evaluateCore(
   tauOut: Float64Array,
   membrane: Float64Array | null,
   spiking: boolean,
-  stepsPerWindow: number | null,
+  neuron: NeuronEval,
 ): void {
   const { h, w } = st.shape;
   for (let ch = core.channelStart; ch < core.channelEnd; ch++) {
@@ -197,8 +200,8 @@ export function evaluateCore(
     for (let i = from; i < to; i++) {
       const a = aAcc[i]!;
       const b = wAcc[i]!;
-      if (membrane !== null) membrane[i] = (a + b) / ACC_ONE;
-      tauOut[i] = spiking ? neuronTau(a, b, stepsPerWindow) : 0;
+      if (membrane !== null) membrane[i] = neuron.membrane(a, b);
+      tauOut[i] = spiking ? neuron.tau(a, b) : 0;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { NetworkOnChip } from '../hardware/noc/network.js';
 import type { NocParams } from '../hardware/noc/params.js';
 import { mapNetwork } from '../mapping/map.js';
 import type { Mapping } from '../mapping/types.js';
+import { type NetworkArith, networkArith } from '../snn/arith.js';
 import { type Network, paperNeuronCount, type StageInfo, stages } from '../snn/network.js';
 import { biasBits, quantizeBias, quantizeNetwork } from '../snn/quantize.js';
 import { buildConnectivity, type Connectivity } from './connectivity.js';
@@ -44,6 +45,8 @@ export interface SimSetup {
   model: string;
   /** The simulated network: the given one with `weightBits` quantization applied. */
   network: Network;
+  /** Its arithmetic in the run's time mode (src/snn/arith.ts: float fixed point or integer levels). */
+  arith: NetworkArith;
   stages: StageInfo[];
   mapping: Mapping;
   conn: Connectivity;
@@ -120,7 +123,10 @@ export function prepareSimulation(
   const all = stages(net.arch);
   const model = options.model ?? 'network';
   const mapping = options.mapping ?? mapNetwork(net.arch, hw, { model });
-  const conn = buildConnectivity(network, all, mapping);
+  const stepsPerWindow =
+    (options.timeMode ?? 'quantized') === 'exact' ? null : hw.timing.stepsPerWindow;
+  const arith = networkArith(network, stepsPerWindow);
+  const conn = buildConnectivity(network, all, mapping, arith);
   const clockSteps = hw.timing.stepsPerWindow;
   const weightsTrained = options.weightsTrained ?? true;
   const outputStage = all.length - 1;
@@ -128,10 +134,11 @@ export function prepareSimulation(
     hw,
     model,
     network,
+    arith,
     stages: all,
     mapping,
     conn,
-    stepsPerWindow: (options.timeMode ?? 'quantized') === 'exact' ? null : clockSteps,
+    stepsPerWindow,
     clockStepsPerWindow: clockSteps,
     windowNs: clockSteps * hw.timing.stepNs,
     weightBits,

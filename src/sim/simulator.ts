@@ -1,6 +1,7 @@
 import { IdealNoc } from '../hardware/noc/ideal.js';
 import type { NetworkOnChip, NocPacket } from '../hardware/noc/network.js';
 import type { EventTarget, Kernel } from '../kernel/kernel.js';
+import { onGrid } from '../snn/arith.js';
 import { encodeDirect, encodeInput } from '../snn/encoding.js';
 import { convAnalog } from '../snn/layers.js';
 import { layerBias } from '../snn/network.js';
@@ -239,7 +240,7 @@ export class Simulator implements EventTarget {
     const enc = network.arch.encoding;
     const steps = this.setup.stepsPerWindow;
     if (enc.kind === 'pixel') {
-      slot.tau[0]!.set(encodeInput(input, enc.maxValue, steps));
+      slot.tau[0]!.set(onGrid(encodeInput(input, enc.maxValue, steps), this.setup.arith.gridTicks));
     } else {
       const layer = network.arch.layers[0]!;
       if (layer.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
@@ -252,7 +253,7 @@ export class Simulator implements EventTarget {
         all[1]!.shape,
         layerBias(network, 0),
       );
-      slot.tau[1]!.set(encodeDirect(analog, steps));
+      slot.tau[1]!.set(onGrid(encodeDirect(analog, steps), this.setup.arith.gridTicks));
     }
     this.injected = f + 1;
     for (const c of this.setup.mapping.stages[0]!.cores) this.tryOpen(c.id);
@@ -304,6 +305,7 @@ export class Simulator implements EventTarget {
           slot.tau[link.emitStage]!,
           slot.aAcc[ts]!,
           slot.wAcc[ts]!,
+          s.arith.tauScale,
         );
         this.pendingLen[key] = 0;
       }
@@ -322,7 +324,7 @@ export class Simulator implements EventTarget {
         slot.tau[core.stage]!,
         isOutput ? slot.outputMembrane : null,
         !(isOutput && s.network.arch.readout === 'membrane'),
-        s.stepsPerWindow,
+        s.arith.layers[core.stage - 1]!.neuron,
       );
     }
     sm.hosted.forEach((hs, k) => {

@@ -11,7 +11,9 @@ const MAGIC = ROUND_MAGIC;
  *
  * A weighted layer produces the fixed-point accumulators `aAcc = sum w tau` and
  * `wAcc = sum w` over the *spiking* inputs of each output neuron (see neuron.ts); padding
- * positions are silent and contribute nothing.
+ * positions are silent and contribute nothing. Each term `w tau` is `round(w tau tauScale)`
+ * (ties to even): `tauScale = 2^32` for float weights; for integer levels (`w` a level `q`,
+ * `tau` on a grid of `1 / tauScale`) the term is an exact integer (arith.ts, levels.ts).
  */
 
 export interface Accumulators {
@@ -102,6 +104,7 @@ export function convAccumulate(
   weights: Float32Array,
   wAccs: Float64Array,
   outShape: Shape3,
+  tauScale: number = ONE,
 ): Accumulators {
   const { kernel: k, stride, padding } = layer;
   const inC = inShape.c;
@@ -127,7 +130,7 @@ export function convAccumulate(
             const oRow = oc * plane + oy * outW;
             for (let ox = ox0; ox <= ox1; ox++) {
               const wi = wRow - ox * stride;
-              aAcc[oRow + ox] += weights[wi]! * tau * ONE + MAGIC - MAGIC; // toAcc(w * tau)
+              aAcc[oRow + ox] += weights[wi]! * tau * tauScale + MAGIC - MAGIC; // toAcc(w * tau)
               wAcc[oRow + ox] += wAccs[wi]!;
             }
           }
@@ -144,6 +147,7 @@ export function denseAccumulate(
   units: number,
   weights: Float32Array,
   wAccs: Float64Array,
+  tauScale: number = ONE,
 ): Accumulators {
   const nIn = tauIn.length;
   // the spiking inputs, once (silent inputs are not in the sums)
@@ -158,7 +162,7 @@ export function denseAccumulate(
     const row = o * nIn;
     for (let j = 0; j < nActive; j++) {
       const i = active[j]!;
-      a += weights[row + i]! * tauIn[i]! * ONE + MAGIC - MAGIC; // toAcc(w * tau)
+      a += weights[row + i]! * tauIn[i]! * tauScale + MAGIC - MAGIC; // toAcc(w * tau)
       w += wAccs[row + i]!;
     }
     aAcc[o] = a;

@@ -1,15 +1,7 @@
+import { type NetworkArith, networkArith, onGrid } from './arith.js';
 import { encodeDirect, encodeInput } from './encoding.js';
-import {
-  addBiasAcc,
-  biasToAcc,
-  convAccumulate,
-  convAnalog,
-  denseAccumulate,
-  maxPoolTau,
-  weightsToAcc,
-} from './layers.js';
+import { addBiasAcc, convAccumulate, convAnalog, denseAccumulate, maxPoolTau } from './layers.js';
 import { layerBias, type Network, paperNeuronCount, type StageInfo, stages } from './network.js';
-import { ACC_ONE, neuronTau } from './neuron.js';
 
 /**
  * The dense reference forward pass: every layer computed whole, in index order, from the closed
@@ -40,23 +32,33 @@ export interface FrameResult {
   sparsity: number;
 }
 
-/** Per-network data computed once: stage table, weights and biases on the accumulator grid. */
+/**
+ * Per-network data computed once: the stage table, and per time mode the weights, biases and
+ * neurons on the accumulator grid (arith.ts: float weights, or integer levels when the network
+ * is quantized).
+ */
 export interface PreparedNetwork {
   net: Network;
   stages: StageInfo[];
-  wAccs: Float64Array[];
-  /** `toAcc(b)` per output channel of layer `i`, or null without a bias (layers.ts). */
-  bAccs: (Float64Array | null)[];
   neurons: number;
+  /** The network's arithmetic in a time mode (steps per window, or null: exact time), cached. */
+  arith(stepsPerWindow: number | null): NetworkArith;
 }
 
 export function prepareNetwork(net: Network): PreparedNetwork {
+  const cache = new Map<number | null, NetworkArith>();
   return {
     net,
     stages: stages(net.arch),
-    wAccs: net.weights.map((w) => (w.length > 0 ? weightsToAcc(w) : new Float64Array(0))),
-    bAccs: net.arch.layers.map((_, i) => biasToAcc(layerBias(net, i))),
     neurons: paperNeuronCount(net.arch),
+    arith(steps) {
+      let a = cache.get(steps);
+      if (a === undefined) {
+        a = networkArith(net, steps);
+        cache.set(steps, a);
+      }
+      return a;
+    },
   };
 }
 
@@ -109,26 +111,30 @@ export function referenceForward(
   input: ArrayLike<number>,
   options: ForwardOptions = {},
 ): FrameResult {
-  const { net, stages: st, wAccs, bAccs } = prep;
+  const { net, stages: st } = prep;
   const { arch } = net;
   const steps = options.stepsPerWindow || null;
+  const ar = prep.arith(steps);
   const last = st.length - 1;
   const tau: Float64Array[] = [];
   const spikes: number[] = [];
   let outputMembrane = new Float64Array(0);
   let first = 1;
   if (arch.encoding.kind === 'pixel') {
-    tau.push(encodeInput(input, arch.encoding.maxValue, steps));
+    tau.push(onGrid(encodeInput(input, arch.encoding.maxValue, steps), ar.gridTicks));
   } else {
     const layer = arch.layers[0];
     if (layer?.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
     tau.push(Float64Array.from(input));
-    tau.push(
-      encodeDirect(
-        convAnalog(input, st[0]!.shape, layer, net.weights[0]!, st[1]!.shape, layerBias(net, 0)),
-        steps,
-      ),
+    const analog = convAnalog(
+      input,
+      st[0]!.shape,
+      layer,
+      net.weights[0]!,
+      st[1]!.shape,
+      layerBias(net, 0),
     );
+    tau.push(onGrid(encodeDirect(analog, steps), ar.gridTicks));
     first = 2;
   }
 
@@ -143,23 +149,25 @@ export function referenceForward(
     } else if (layer.kind === 'flatten') {
       out = tin;
     } else {
+      const la = ar.layers[s - 1]!;
+      const g = ar.tauScale;
       const acc =
         layer.kind === 'conv'
-          ? convAccumulate(tin, inShape, layer, net.weights[s - 1]!, wAccs[s - 1]!, outShape)
-          : denseAccumulate(tin, layer.units, net.weights[s - 1]!, wAccs[s - 1]!);
+          ? convAccumulate(tin, inShape, layer, la.weights, la.wAcc, outShape, g)
+          : denseAccumulate(tin, layer.units, la.weights, la.wAcc, g);
       // The bias spike (tau = 1 of the input window): A = sum w tau + b, W = sum w + b.
-      const bAcc = bAccs[s - 1];
-      if (bAcc) addBiasAcc(acc, bAcc, outShape.h * outShape.w);
+      if (la.bAcc) addBiasAcc(acc, la.bAcc, outShape.h * outShape.w);
       out = new Float64Array(acc.aAcc.length);
       const isOutput = s === last;
+      const neuron = la.neuron;
       if (isOutput) {
         outputMembrane = new Float64Array(acc.aAcc.length);
         for (let i = 0; i < out.length; i++) {
-          outputMembrane[i] = (acc.aAcc[i]! + acc.wAcc[i]!) / ACC_ONE;
+          outputMembrane[i] = neuron.membrane(acc.aAcc[i]!, acc.wAcc[i]!);
         }
       }
       if (!(isOutput && arch.readout === 'membrane')) {
-        for (let i = 0; i < out.length; i++) out[i] = neuronTau(acc.aAcc[i]!, acc.wAcc[i]!, steps);
+        for (let i = 0; i < out.length; i++) out[i] = neuron.tau(acc.aAcc[i]!, acc.wAcc[i]!);
       }
     }
     tau.push(out);

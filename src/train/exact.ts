@@ -1,14 +1,17 @@
 /**
  * A fast forward pass with exactly the reference's arithmetic (src/snn/reference.ts), for
- * measuring a trained network on a whole test set: fixed-point accumulators (every term
- * `w * tau`, every `w` and every bias `b` rounded to the `2^-32` grid with ties to even,
- * `toAcc` of neuron.ts), the reference's encoding, quantized time (`stepsPerWindow`) and
- * readout. A bias is a spike at `tau = 1` of the input window: `A += toAcc(b)`, `W += toAcc(b)`
- * (SPEC section 3); the host conv of a `direct` encoding adds `b` to its real sum. Integer sums
- * do not depend on their order, so the event-style scatter used here (only spiking inputs,
- * channel-last) gives the reference's result bit for bit; `measure.ts` spreads it over worker
- * threads. Tested against `referenceForward`.
+ * measuring a trained network on a whole test set. The numbers come from the same table as the
+ * reference's and the simulator's (src/snn/arith.ts): float weights in fixed point (every term
+ * `w * tau`, every `w` and every bias `b` rounded to the `2^-32` grid with ties to even), or, for
+ * a quantized network (`net.levels`), the integer levels and the exact comparisons with the
+ * layer's scale (src/snn/levels.ts); the reference's encoding (on the tick grid for levels in
+ * exact time), quantized time (`stepsPerWindow`) and readout. A bias is a spike at `tau = 1` of
+ * the input window: its term goes to `A` and `W` (SPEC section 3); the host conv of a `direct`
+ * encoding adds `b` to its real sum. Integer sums do not depend on their order, so the
+ * event-style scatter used here (only spiking inputs, channel-last) gives the reference's result
+ * bit for bit; `measure.ts` spreads it over worker threads. Tested against `referenceForward`.
  */
+import { type NetworkArith, type NeuronEval, networkArith, onGrid } from '../snn/arith.js';
 import { encodeDirect, encodeInput } from '../snn/encoding.js';
 import {
   layerBias,
@@ -17,18 +20,11 @@ import {
   type StageInfo,
   stages,
 } from '../snn/network.js';
-import { ACC_ONE, neuronTau, ROUND_MAGIC } from '../snn/neuron.js';
+import { ROUND_MAGIC } from '../snn/neuron.js';
 import { decide } from '../snn/reference.js';
 
 // Imported bindings become getters when transpiled to CommonJS: read them once, not per term.
-const ONE = ACC_ONE;
 const MAGIC = ROUND_MAGIC;
-const tauOf = neuronTau;
-
-/** `toAcc(x)` (neuron.ts) spelled out: `round(x * 2^32)`, ties to even. */
-function acc(x: number): number {
-  return x * ONE + MAGIC - MAGIC;
-}
 
 export interface ExactStats {
   frames: number;
@@ -38,20 +34,33 @@ export interface ExactStats {
 }
 
 interface LayerData {
-  /** Conv: `[ic, ky, kx, oc]`; dense: `[units, in]` (as stored). */
+  /** Conv: `[ic, ky, kx, oc]`; dense: `[units, in]` (as stored): weights or integer levels. */
   w: Float32Array;
-  /** The same weights on the accumulator grid. */
+  /** Their terms of `W` (arith.ts), same layout. */
   wAcc: Float64Array;
-  /** Biases per output channel (as stored), or null. */
+  /** Real biases per output channel (the host conv's), or null. */
   b: Float32Array | null;
-  /** The biases on the accumulator grid, or null. */
+  /** The bias spike's terms (arith.ts), or null. */
   bAcc: Float64Array | null;
+  /** The float32 weights `[ic, ky, kx, oc]` of a `direct` encoding's host conv, else null. */
+  host: Float32Array | null;
+  neuron: NeuronEval;
+}
+
+/** Conv weights `[oc, rest]` -> `[rest, oc]` (channel-last). */
+function channelLast<T extends Float32Array | Float64Array>(w: T, OC: number): T {
+  const inner = w.length / OC;
+  const t = new (w.constructor as { new (n: number): T })(w.length);
+  for (let oc = 0; oc < OC; oc++)
+    for (let r = 0; r < inner; r++) t[r * OC + oc] = w[oc * inner + r]!;
+  return t;
 }
 
 export class ExactForward {
   private readonly st: StageInfo[];
   private readonly data: (LayerData | null)[];
   private readonly neurons: number;
+  private readonly ar: NetworkArith;
 
   constructor(
     readonly net: Network,
@@ -59,37 +68,46 @@ export class ExactForward {
   ) {
     this.st = stages(net.arch);
     this.neurons = paperNeuronCount(net.arch);
+    const ar = networkArith(net, stepsPerWindow);
+    this.ar = ar;
     this.data = net.arch.layers.map((layer, i) => {
-      const w = net.weights[i]!;
+      const la = ar.layers[i];
+      if (!la) return null;
       const b = layerBias(net, i);
-      const bAcc = b === null ? null : Float64Array.from(b, acc);
-      if (layer.kind === 'dense') {
-        return { w, wAcc: Float64Array.from(w, acc), b, bAcc };
-      }
+      const base = { b, bAcc: la.bAcc, neuron: la.neuron };
+      if (layer.kind === 'dense') return { ...base, w: la.weights, wAcc: la.wAcc, host: null };
       if (layer.kind !== 'conv') return null;
       const OC = layer.outChannels;
-      const inner = w.length / OC;
-      const t = new Float32Array(w.length);
-      for (let oc = 0; oc < OC; oc++)
-        for (let r = 0; r < inner; r++) t[r * OC + oc] = w[oc * inner + r]!;
-      return { w: t, wAcc: Float64Array.from(t, acc), b, bAcc };
+      const direct = i === 0 && net.arch.encoding.kind === 'direct';
+      return {
+        ...base,
+        w: channelLast(la.weights, OC),
+        wAcc: channelLast(la.wAcc, OC),
+        host: direct ? channelLast(net.weights[i]!, OC) : null,
+      };
     });
   }
 
-  /** One frame: the decision and the weighted spikes (reference semantics). */
-  frame(input: ArrayLike<number>): { decision: number; spikes: number } {
+  /**
+   * One frame: the decision and the weighted spikes (reference semantics). With `taus`, the
+   * `tau` array of every weighted layer after the input (and of the encoded input) is pushed to
+   * it, for tests.
+   */
+  frame(input: ArrayLike<number>, taus?: Float64Array[]): { decision: number; spikes: number } {
     const { arch } = this.net;
     const st = this.st;
     const steps = this.stepsPerWindow;
+    const ticks = this.ar.gridTicks;
     const last = st.length - 1;
     let tau: Float64Array;
     let first = 0;
     if (arch.encoding.kind === 'pixel') {
-      tau = encodeInput(input, arch.encoding.maxValue, steps);
+      tau = onGrid(encodeInput(input, arch.encoding.maxValue, steps), ticks);
     } else {
-      tau = encodeDirect(this.conv(0, Float64Array.from(input), true).a, steps);
+      tau = onGrid(encodeDirect(this.conv(0, Float64Array.from(input), true).a, steps), ticks);
       first = 1;
     }
+    taus?.push(tau);
     let spikes = 0;
     let membrane = new Float64Array(0);
     if (first === 1) spikes += countNonzero(tau);
@@ -103,15 +121,17 @@ export class ExactForward {
       const { a, w } = layer.kind === 'conv' ? this.conv(i, tau, false) : this.dense(i, tau);
       const out = new Float64Array(a.length);
       const isOutput = i === last - 1;
+      const neuron = this.data[i]!.neuron;
       if (isOutput) {
         membrane = new Float64Array(a.length);
-        for (let k = 0; k < a.length; k++) membrane[k] = (a[k]! + w[k]!) / ONE;
+        for (let k = 0; k < a.length; k++) membrane[k] = neuron.membrane(a[k]!, w[k]!);
       }
       if (!(isOutput && arch.readout === 'membrane')) {
-        for (let k = 0; k < a.length; k++) out[k] = tauOf(a[k]!, w[k]!, steps);
+        for (let k = 0; k < a.length; k++) out[k] = neuron.tau(a[k]!, w[k]!);
         spikes += countNonzero(out);
       }
       tau = out;
+      taus?.push(tau);
     }
     return { decision: decide(arch.readout, tau, membrane), spikes };
   }
@@ -150,7 +170,9 @@ export class ExactForward {
   ): { a: Float64Array; w: Float64Array } {
     const layer = this.net.arch.layers[i]!;
     if (layer.kind !== 'conv') throw new Error('not a conv layer');
-    const { w: wT, wAcc, b, bAcc } = this.data[i]!;
+    const { w: wL, wAcc, b, bAcc, host } = this.data[i]!;
+    const wT = analog ? host! : wL;
+    const G = this.ar.tauScale;
     const { kernel: k, stride: s, padding: p } = layer;
     const { c: IC, h: IH, w: IW } = this.st[i]!.shape;
     const { c: OC, h: OH, w: OW } = this.st[i + 1]!.shape;
@@ -175,7 +197,7 @@ export class ExactForward {
                 for (let oc = 0; oc < OC; oc++) sa[o + oc]! += wT[wi + oc]! * t;
               } else {
                 for (let oc = 0; oc < OC; oc++) {
-                  sa[o + oc]! += wT[wi + oc]! * t * ONE + MAGIC - MAGIC; // toAcc(w * tau)
+                  sa[o + oc]! += wT[wi + oc]! * t * G + MAGIC - MAGIC; // round(w tau G)
                   sw[o + oc]! += wAcc[wi + oc]!;
                 }
               }
@@ -207,6 +229,7 @@ export class ExactForward {
     const layer = this.net.arch.layers[i]!;
     if (layer.kind !== 'dense') throw new Error('not a dense layer');
     const { w: wt, wAcc, bAcc } = this.data[i]!;
+    const G = this.ar.tauScale;
     const nIn = tin.length;
     const idx: number[] = [];
     for (let j = 0; j < nIn; j++) if (tin[j] !== 0) idx.push(j);
@@ -217,7 +240,7 @@ export class ExactForward {
       let sa = 0;
       let sw = 0;
       for (const j of idx) {
-        sa += wt[row + j]! * tin[j]! * ONE + MAGIC - MAGIC; // toAcc(w * tau)
+        sa += wt[row + j]! * tin[j]! * G + MAGIC - MAGIC; // round(w tau G)
         sw += wAcc[row + j]!;
       }
       a[o] = sa;
@@ -228,7 +251,7 @@ export class ExactForward {
   }
 }
 
-/** The bias spikes: `toAcc(b)` added to `A` and `W` of each of the `plane` neurons of a channel. */
+/** The bias spikes: the term `bAcc[c]` added to `A` and `W` of each of the `plane` neurons of a channel. */
 function addBias(a: Float64Array, w: Float64Array, bAcc: Float64Array, plane: number): void {
   for (let c = 0; c < bAcc.length; c++) {
     const b = bAcc[c]!;
