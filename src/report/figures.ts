@@ -8,12 +8,8 @@ import { energyPerFrameSvg, energyPerLayerSvg } from './svg/energyBars.js';
 import { histogramSvg } from './svg/histogram.js';
 import { inactiveBarsSvg } from './svg/inactiveBars.js';
 import { lineChartSvg } from './svg/lineChart.js';
-import {
-  coresByLayerSvg,
-  linkFigureMode,
-  linkHeatmapSvg,
-  routerCongestionSvg,
-} from './svg/meshGrid.js';
+import { coresByLayerSvg, routerCongestionSvg } from './svg/meshGrid.js';
+import { linkFigureMode, linkHeatmapSvg } from './svg/meshLinks.js';
 import { LayerPalette } from './svg/palette.js';
 import { rasterSvg } from './svg/raster.js';
 

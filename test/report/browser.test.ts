@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { runPalette } from '../../src/report/figures.js';
 import type { RunResult, SpikeRaster } from '../../src/report/runResult.js';
-import { ARROWS_MAX_SIDE, linkHeatmapSvg } from '../../src/report/svg/meshGrid.js';
+import { ARROWS_MAX_SIDE, linkHeatmapSvg } from '../../src/report/svg/meshLinks.js';
 import { parseHex, viridis } from '../../src/report/svg/palette.js';
 import { rasterSvg } from '../../src/report/svg/raster.js';
 import { readResults, type WriteReportResult, writeReport } from '../../src/report/writeReport.js';

@@ -2,16 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { CoreRecord } from '../../src/report/runResult.js';
 import { histogramSvg } from '../../src/report/svg/histogram.js';
 import { lineChartSvg } from '../../src/report/svg/lineChart.js';
+import { coresByLayerSvg, routerCongestionSvg, textOn } from '../../src/report/svg/meshGrid.js';
 import {
   ARROWS_MAX_SIDE,
   arrowPoints,
-  coresByLayerSvg,
   linkFigureMode,
   linkHeatmapSvg,
   parseLinkKey,
-  routerCongestionSvg,
-  textOn,
-} from '../../src/report/svg/meshGrid.js';
+} from '../../src/report/svg/meshLinks.js';
 import {
   EMPTY_COLOUR,
   LAYER_COLOURS,
