@@ -85,7 +85,7 @@ export interface EngineInput {
   /** Frames in flight at once; null: the engine's default (one per window). */
   framesInFlight: number | null;
   /** Inputs of the frames to run (frame-major, raw model units) and their labels. */
-  images: Float32Array;
+  images: Float32Array | Float64Array;
   labels: ArrayLike<number>;
   /** Data-set index of the first frame. */
   firstIndex: number;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { type Dataset, loadDataset } from '../data/dataset.js';
+import { inputValues } from '../data/values.js';
 import { type HardwareConfig, loadHardwareConfig } from '../hardware/config.js';
 import { checkNocMemory } from '../hardware/memory.js';
 import { mapNetwork } from '../mapping/map.js';
@@ -47,7 +48,8 @@ export interface ResolvedRun {
   dataSpec: string;
   inputSha256: string;
   range: FrameRange;
-  images: Float32Array;
+  /** The frames' input values in double where they are not exact in float32 (data/values.ts). */
+  images: Float32Array | Float64Array;
   labels: Uint8Array;
   mapping: Mapping;
   noc: 'ideal' | 'detailed';
@@ -201,7 +203,7 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
   if (network === null) {
     const cal = Math.min(CALIBRATION_FRAMES, dataset.count);
     const calibrationInputs = Array.from({ length: cal }, (_, i) =>
-      dataset.images.subarray(i * size, (i + 1) * size),
+      inputValues(dataset, i * size, (i + 1) * size),
     );
     const u = untrainedNetwork(model.arch, { seed, calibrationInputs, stepsPerWindow });
     network = u.network;
@@ -273,7 +275,7 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
       dataSpec === 'mnist' || dataSpec === 'cifar10' ? dataSpec : shownPath(resolve(dataSpec)),
     inputSha256,
     range,
-    images,
+    images: inputValues(dataset, range.start * size, range.end * size),
     labels,
     mapping,
     noc,

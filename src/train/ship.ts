@@ -1,7 +1,8 @@
 /**
  * Turns a training checkpoint into a shipped model: measures it on the whole test set with the
  * reference forward pass (`referenceBatch`, the oracle) in three modes (float weights and exact
- * time; 4-bit weights, biases on the weights' scale; 10 steps per window) and writes the
+ * time; 4-bit weights as integer levels with exact arithmetic, biases on the weights' scale,
+ * exact time; 10 steps per window) on the inputs in double (`inputValues`) and writes the
  * manifest and the safetensors weights and biases (folded, `saveModel`) with the measured
  * numbers in the provenance.
  *
@@ -11,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { loadDataset } from '../data/dataset.js';
+import { inputValues } from '../data/values.js';
 import { loadManifest } from '../model/load.js';
 import { manifestToArchitecture } from '../model/manifest.js';
 import { saveModel } from '../model/save.js';
@@ -63,8 +65,9 @@ export async function shipModel(opts: {
     'test',
     opts.testLimit === undefined ? {} : { limit: opts.testLimit },
   );
+  const values = inputValues(test, 0, test.images.length);
   const measure = async (what: string, n: typeof net, steps: number | null) => {
-    const b = referenceBatch(prepareNetwork(n), test.images, test.labels, test.count, {
+    const b = referenceBatch(prepareNetwork(n), values, test.labels, test.count, {
       stepsPerWindow: steps,
     });
     const r: Measured = {
@@ -77,7 +80,7 @@ export async function shipModel(opts: {
     return r;
   };
   const float = await measure('float weights, exact time', net, null);
-  const bits4 = await measure('4-bit weights', quantizeNetwork(net, 4), null);
+  const bits4 = await measure('4-bit weights (integer levels)', quantizeNetwork(net, 4), null);
   const steps10 = await measure('10 steps per window', net, 10);
   const c = cp.file.config;
   const t = c.train;
