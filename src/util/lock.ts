@@ -207,11 +207,16 @@ export function lockOutputFolder(path: string, label: string, command: string): 
       if (!held) return;
       held = false;
       if (readLock(lockPath)?.pid === process.pid) rmSync(lockPath, { force: true });
-      if (created) {
-        try {
-          if (readdirSync(dir).length === 0) rmdirSync(dir);
-        } catch {
-          // already gone, or not empty
+      // Folders this lock created and that are still empty go again (a failed run leaves none).
+      if (firstCreated !== undefined) {
+        for (let d = dir; ; d = dirname(d)) {
+          try {
+            if (readdirSync(d).length > 0) break;
+            rmdirSync(d);
+          } catch {
+            break; // already gone
+          }
+          if (d === firstCreated) break;
         }
       }
     },
