@@ -142,7 +142,7 @@ export const energySchema = z
       .enum(['per-frame', 'leakage'])
       .default('per-frame')
       .describe(
-        'per-frame: E_static = staticEnergyUjPerFrame; leakage: E_static = leakagePowerMw x frame latency.',
+        'per-frame: E_static = staticEnergyUjPerFrame, whatever a frame takes (it assumes staticEnergyUjPerFrame / leakagePowerMw of chip time per frame; runs print that beside their own and warn past 2x); leakage: E_static = leakagePowerMw x chip time per frame (1 / throughput).',
       ),
     staticEnergyUjPerFrame: z
       .number()
@@ -155,7 +155,9 @@ export const energySchema = z
       .nonnegative()
       .max(1e6)
       .default(220)
-      .describe('Leakage power of the whole chip (mW), used in leakage mode.'),
+      .describe(
+        'Leakage power of the whole chip (mW), used in leakage mode; with staticEnergyUjPerFrame it fixes the frame time the per-frame figure assumes.',
+      ),
     countControlHops: z
       .boolean()
       .default(true)

@@ -49,7 +49,10 @@ export interface EnergyCounts {
   coreSops?: ArrayLike<number>;
   /** Hops of control packets (end-of-window markers). */
   controlHops?: number;
-  /** Mean latency of one frame (ns); needed in leakage mode. */
+  /**
+   * Chip time per frame (ns): what leakage mode charges (`P_leak x frameLatencyNs`); needed in
+   * leakage mode. ttfsim simulate gives the stream's `1 / throughput` (src/run/aggregate.ts).
+   */
   frameLatencyNs?: number;
 }
 
@@ -70,9 +73,62 @@ export interface EnergyFigures {
   totalJ: number;
 }
 
+/**
+ * What the static term rests on. The per-frame figure `E_static` charges the same energy
+ * whatever a frame takes; it equals leakage power times chip time for one frame time only,
+ *
+ *     T_assumed = E_static / P_leak            (mesh22nm: 3.52 uJ / 220 mW = 16 us)
+ *
+ * (the frame time behind the config's two figures). The run's own chip time per frame
+ * (`frameLatencyNs`, what leakage mode charges) is set beside it; when the two differ by more
+ * than a factor of {@link STATIC_MISMATCH_FACTOR}, `mismatch` is true and the run says so.
+ */
+export interface StaticBasis {
+  mode: 'per-frame' | 'leakage';
+  /** `E_static / P_leak` in ns; null when the leakage power is 0. */
+  assumedFrameNs: number | null;
+  /** The run's chip time per frame (ns); null when not given. */
+  chipNsPerFrame: number | null;
+  /** `chipNsPerFrame / assumedFrameNs`; null when either is missing or 0. */
+  ratio: number | null;
+  /** Static energy per frame in each mode (J); leakage null without a chip time. */
+  perFrameJ: number;
+  leakageJ: number | null;
+  /** The ratio is above the factor or below its inverse. */
+  mismatch: boolean;
+}
+
+/** Chip time per frame and the time the per-frame figure assumes may differ this much (2x). */
+export const STATIC_MISMATCH_FACTOR = 2;
+
+/** The {@link StaticBasis} of coefficients `e` for a chip time per frame (ns, may be absent). */
+export function staticBasis(e: EnergyParams, chipNsPerFrame?: number): StaticBasis {
+  const assumedFrameNs =
+    e.leakagePowerMw > 0
+      ? ((e.staticEnergyUjPerFrame * UJ) / (e.leakagePowerMw * 1e-3)) * 1e9
+      : null;
+  const chip = chipNsPerFrame !== undefined && chipNsPerFrame >= 0 ? chipNsPerFrame : null;
+  const ratio =
+    assumedFrameNs !== null && assumedFrameNs > 0 && chip !== null && chip > 0
+      ? chip / assumedFrameNs
+      : null;
+  return {
+    mode: e.staticMode,
+    assumedFrameNs,
+    chipNsPerFrame: chip,
+    ratio,
+    perFrameJ: e.staticEnergyUjPerFrame * UJ,
+    leakageJ: chip === null ? null : chip * e.leakagePowerMw * MW_NS,
+    mismatch:
+      ratio !== null && (ratio > STATIC_MISMATCH_FACTOR || ratio < 1 / STATIC_MISMATCH_FACTOR),
+  };
+}
+
 export interface EnergyLedger {
   frames: number;
   coefficients: EnergyParams;
+  /** What the static term assumes, beside the run's chip time per frame. */
+  staticBasis: StaticBasis;
   /** Everything averaged per frame (Eq. 12 is per frame). */
   perFrame: EnergyFigures;
   /** Over the whole run (`perFrame x frames`, each count as given). */
@@ -219,7 +275,15 @@ export function energyLedger(counts: EnergyCounts, coefficients: EnergyParams): 
       cores.push({ core: c, sop, sopJ: sop.joules });
     }
   }
-  return { frames, coefficients: { ...coefficients }, perFrame, total, layers, cores };
+  return {
+    frames,
+    coefficients: { ...coefficients },
+    staticBasis: staticBasis(coefficients, latency),
+    perFrame,
+    total,
+    layers,
+    cores,
+  };
 }
 
 /** Energy coefficients `(a, b)` of Eq. 11 as the paper sets them (section 4.4.1). */

@@ -58,6 +58,19 @@ function hardwareName(run: RunResult): string {
   return typeof n === 'string' ? n : '(unnamed hardware config)';
 }
 
+/** The static term beside the frame time it assumes and the run's chip time (energy.staticBasis). */
+function staticRow(run: RunResult): string[] {
+  const b = run.energy?.staticBasis;
+  if (b === undefined) return [];
+  const assumed = b.assumedFrameNs !== null ? nsText(b.assumedFrameNs) : 'n/a';
+  const chip = b.chipNsPerFrame !== null ? nsText(b.chipNsPerFrame) : 'n/a';
+  const text =
+    b.mode === 'per-frame'
+      ? `per-frame mode: ${energyText(b.perFrameJ)} per frame, which assumes ${assumed} of chip time per frame (E_static / leakage power); this run: ${chip} per frame${b.mismatch ? ' (more than 2x apart)' : ''}; leakage mode (--set energy.staticMode=leakage): ${b.leakageJ !== null ? energyText(b.leakageJ) : 'n/a'}`
+      : `leakage mode: leakage power x ${chip} of chip time per frame = ${b.leakageJ !== null ? energyText(b.leakageJ) : 'n/a'}; per-frame mode (--set energy.staticMode=per-frame): ${energyText(b.perFrameJ)}, which assumes ${assumed} per frame`;
+  return [row('static energy', esc(text), true)];
+}
+
 function summaryTable(run: RunResult): string {
   const s = run.summary;
   const e = s.energyJ;
@@ -79,9 +92,32 @@ function summaryTable(run: RunResult): string {
     ),
     row('packets per frame', esc(fmtValue(s.packets)), true),
     row('hops per frame', esc(fmtValue(s.hops)), true),
+    row('latency per frame (model time)', esc(`${fmtValue(s.latencySteps)} steps`), true),
+    ...(s.latencyAloneNs !== undefined
+      ? [
+          row(
+            'latency of a frame alone on the chip',
+            esc(
+              `${nsText(s.latencyAloneNs)} (${s.latencyAloneFrames === s.frames && (s.framesInFlight ?? 1) === 1 ? `mean of the run's ${fmtValue(s.frames)} frames, one at a time` : `${fmtValue(s.latencyAloneFrames ?? 1)} frame(s) simulated alone`})`,
+            ),
+            true,
+          ),
+        ]
+      : []),
     row(
-      'latency per frame',
-      esc(`${fmtValue(s.latencySteps)} steps, ${nsText(s.latencyNs)}`),
+      (s.framesInFlight ?? 2) === 1
+        ? 'latency on the chip (frames one at a time)'
+        : 'pipelined latency of the stream',
+      esc(
+        `${nsText(s.latencyNs)} mean input to decision over ${fmtValue(s.frames)} frames${s.framesInFlight !== undefined && s.framesInFlight > 1 ? `, up to ${s.framesInFlight} in flight, waits behind earlier frames included` : ''}`,
+      ),
+      true,
+    ),
+    row(
+      'throughput of the stream',
+      esc(
+        `${fmtValue(s.framesPerSecond)} frames/s of chip time (${nsText(s.chipNsPerFrame ?? (s.framesPerSecond > 0 ? 1e9 / s.framesPerSecond : 0))} per frame)`,
+      ),
       true,
     ),
     row(
@@ -91,12 +127,12 @@ function summaryTable(run: RunResult): string {
       ),
       true,
     ),
-    row('frames per second (pipelined)', esc(fmtValue(s.framesPerSecond)), true),
+    ...staticRow(run),
     row('cores used / mesh', esc(`${s.coresUsed} on ${s.mesh.width}×${s.mesh.height}`), true),
     row(
-      'Eq. 11 normalized energy',
+      'Eq. 11 normalized energy (no unit; rate coding = 1)',
       esc(
-        `TrueNorth ${fmtValue(s.theoreticalEnergy.trueNorth, 4)}, SpiNNaker ${fmtValue(s.theoreticalEnergy.spiNNaker, 4)}`,
+        `TrueNorth ${fmtValue(s.theoreticalEnergy.trueNorth, 4)}, SpiNNaker ${fmtValue(s.theoreticalEnergy.spiNNaker, 4)}: this network's energy relative to the paper's rate-coding row of Table 2 (512 steps, 2.612M spikes)`,
       ),
       true,
     ),

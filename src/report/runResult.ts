@@ -127,11 +127,30 @@ export interface RunSummary {
   biasSops?: number;
   packets: number;
   hops: number;
+  /** Input-to-decision latency, mean over the run's frames in model steps. */
   latencySteps: number;
+  /**
+   * Pipelined latency of the stream: the mean input-to-decision latency on the chip (ns) of the
+   * run's frames as they ran, `framesInFlight` at once, waits behind earlier frames included. It
+   * grows with the number of frames until the pipeline is full; for a frame alone see
+   * `latencyAloneNs`.
+   */
   latencyNs: number;
   energyJ: EnergyJ;
-  /** Frames per second when frames are pipelined through the layers. */
+  /** Throughput of the stream: frames per second of chip time, frames pipelined through the layers. */
   framesPerSecond: number;
+  /** Chip time per frame of the stream, `1e9 / framesPerSecond` (ns): what leakage mode charges. */
+  chipNsPerFrame?: number;
+  /** Frames on the chip at once in this run (1: one after another). Absent in older files. */
+  framesInFlight?: number;
+  /**
+   * Latency of a frame alone on the chip, nothing else in flight (ns, and in model steps): the
+   * mean over `latencyAloneFrames` frames simulated alone (the run's first frame, or all of
+   * them when they ran one at a time). Absent in older files.
+   */
+  latencyAloneNs?: number;
+  latencyAloneSteps?: number;
+  latencyAloneFrames?: number;
   coresUsed: number;
   mesh: { width: number; height: number };
   /** Eq. 11 / Table 2 estimate from this run's latency (steps) and spikes. */
@@ -180,7 +199,24 @@ export interface EnergyLedgerRecord {
   }[];
   /** Per frame, per core (SOP energy of the core's neurons). */
   cores: { core: number; sop: EnergyTermRecord }[];
-  /** Eq. 11 / Table 2, normalized to the rate-coding row (512 steps, 2.612M spikes). */
+  /**
+   * What the static term rests on (src/hardware/energy.ts, `StaticBasis`): the frame time the
+   * per-frame figure assumes (`E_static / P_leak`) beside the run's chip time per frame, the
+   * static energy in both modes, and whether they differ by more than 2x. Absent in older files.
+   */
+  staticBasis?: {
+    mode: 'per-frame' | 'leakage';
+    assumedFrameNs: number | null;
+    chipNsPerFrame: number | null;
+    ratio: number | null;
+    perFrameJ: number;
+    leakageJ: number | null;
+    mismatch: boolean;
+  };
+  /**
+   * Eq. 11 / Table 2: energy normalized to the paper's rate-coding row (512 steps, 2.612M spikes
+   * = 1), no unit.
+   */
   theoretical: {
     latencySteps: number;
     spikes: number;

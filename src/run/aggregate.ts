@@ -161,7 +161,15 @@ export class RunAccumulator {
    * The aggregate records. `framesPerSecond` (pipelined) comes from the engine; `trained` decides
    * whether an accuracy is reported.
    */
-  finish(opts: { framesPerSecond: number; trained: boolean; stepsPerWindow: number }): {
+  finish(opts: {
+    framesPerSecond: number;
+    trained: boolean;
+    stepsPerWindow: number;
+    /** Frames on the chip at once (default 1). */
+    framesInFlight?: number;
+    /** A frame alone on the chip (see EngineRunResult); absent: the run's frames were alone. */
+    latencyAlone?: { ns: number; steps: number; frames: number };
+  }): {
     summary: RunSummary;
     layers: LayerRecord[];
     cores: CoreRecord[];
@@ -273,6 +281,11 @@ export class RunAccumulator {
       latencyNs: latencyNsMean,
       energyJ,
       framesPerSecond: opts.framesPerSecond,
+      chipNsPerFrame,
+      framesInFlight: opts.framesInFlight ?? 1,
+      latencyAloneNs: opts.latencyAlone?.ns ?? latencyNsMean,
+      latencyAloneSteps: opts.latencyAlone?.steps ?? latencySteps,
+      latencyAloneFrames: opts.latencyAlone?.frames ?? frames,
       coresUsed: this.mapping.coresUsed,
       mesh: { width: this.mapping.meshWidth, height: this.mapping.meshHeight },
       theoreticalEnergy: {

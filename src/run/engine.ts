@@ -62,6 +62,14 @@ export interface EngineNoc {
 export interface EngineRunResult {
   /** Frames per second when consecutive frames are pipelined through the layers. */
   framesPerSecond: number;
+  /** Frames on the chip at once in this run (the stream's pipelining depth); absent: 1. */
+  framesInFlight?: number;
+  /**
+   * Input-to-decision latency of a frame alone on the chip (nothing else in flight), the mean
+   * over `frames` frames simulated alone (the first ones of the run). Absent: the run's own
+   * frames ran alone (one in flight, a single frame, or an engine without chip timing).
+   */
+  latencyAlone?: { ns: number; steps: number; frames: number };
   noc: EngineNoc;
   /** Short name of the engine, recorded in run.json (`sim`, `reference`). */
   engine: string;

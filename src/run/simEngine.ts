@@ -10,7 +10,8 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { SimFrameResult } from '../sim/frameResult.js';
 import { simulateFrames } from '../sim/run.js';
 import { idealNocFactory, type NocFactory, prepareSimulation } from '../sim/setup.js';
-import type { Engine, EngineFrame, EngineNoc } from './engine.js';
+import { windowCount } from '../snn/network.js';
+import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.js';
 
 /**
  * The default engine: the event-driven simulator of `src/sim` (`prepareSimulation` +
@@ -206,6 +207,25 @@ export const simEngine: Engine = (input, onFrame) => {
       onFrame(frame);
     },
   );
+  const framesInFlight = Math.min(
+    input.count,
+    input.framesInFlight ?? windowCount(input.network.arch),
+  );
+  // The first frame alone on the chip (a run of its own, nothing else in flight), unless the
+  // run's frames were alone anyway; the network is not the recorded one (its figures stay the
+  // stream's).
+  let latencyAlone: EngineRunResult['latencyAlone'];
+  if (framesInFlight > 1) {
+    const size = setup.stages[0]!.size;
+    simulateFrames(
+      { ...setup, createNoc: base },
+      { images: input.images.subarray(0, size), count: 1 },
+      { maxFramesInFlight: 1, keepTau: false },
+      (r) => {
+        latencyAlone = { ns: r.latencyNs, steps: r.latencySteps, frames: 1 };
+      },
+    );
+  }
   const timing = input.noc === 'ideal' ? 'ideal' : input.config.noc.timing;
   const notes: string[] = [];
   if (input.stepsPerWindow === null) {
@@ -215,6 +235,8 @@ export const simEngine: Engine = (input, onFrame) => {
   }
   return {
     framesPerSecond: summary.framesPerSecond,
+    framesInFlight,
+    ...(latencyAlone !== undefined ? { latencyAlone } : {}),
     engine: 'sim',
     notes,
     noc: nocRecord(summary.noc, input.noc, timing, meshWidth, meshHeight, hist, congestion),

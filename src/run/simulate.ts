@@ -1,7 +1,11 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { THEORETICAL_ARCHITECTURES, theoreticalEnergy } from '../hardware/energy.js';
+import {
+  type StaticBasis,
+  THEORETICAL_ARCHITECTURES,
+  theoreticalEnergy,
+} from '../hardware/energy.js';
 import { biasSram } from '../mapping/bias.js';
 import type { Mapping } from '../mapping/types.js';
 import type {
@@ -21,6 +25,7 @@ import type { SimulateHooks, SimulateOptions } from './options.js';
 import { type ResolvedRun, resolveRun, shownPath } from './resolve.js';
 import { RESULTS_TMP_PREFIX, SpikeTraceWriter, spikeRaster, writeResults } from './results.js';
 import { defaultEngine } from './simEngine.js';
+import { joules, nanos } from './summary.js';
 
 /**
  * `ttfsim simulate` as a library call: resolves and validates every input (hardware config and
@@ -133,6 +138,22 @@ async function simulateResolved(
   }
 }
 
+/**
+ * The warning when, in per-frame mode, the chip time per frame and the frame time the per-frame
+ * static figure assumes differ by more than 2x (src/hardware/energy.ts, `StaticBasis`).
+ */
+export function staticNotes(b: StaticBasis): string[] {
+  if (b.mode !== 'per-frame' || !b.mismatch || b.assumedFrameNs === null) return [];
+  if (b.chipNsPerFrame === null) return [];
+  const x =
+    b.ratio! >= 1
+      ? `${b.ratio!.toPrecision(3)}x longer`
+      : `${(1 / b.ratio!).toPrecision(3)}x shorter`;
+  return [
+    `static energy: the per-frame figure (${joules(b.perFrameJ)}) assumes ${nanos(b.assumedFrameNs)} of chip time per frame (E_static / leakage power); this run's frames take ${nanos(b.chipNsPerFrame)} each (${x}): --set energy.staticMode=leakage charges leakage power x chip time instead (${joules(b.leakageJ!)} per frame)`,
+  ];
+}
+
 function term(t: EnergyTermRecord): EnergyTermRecord {
   return {
     count: t.count,
@@ -193,6 +214,8 @@ function buildResult(
     framesPerSecond: eng.framesPerSecond,
     trained: r.model.trained,
     stepsPerWindow: stepsForLatency,
+    ...(eng.framesInFlight !== undefined ? { framesInFlight: eng.framesInFlight } : {}),
+    ...(eng.latencyAlone !== undefined ? { latencyAlone: eng.latencyAlone } : {}),
   });
   const tn = THEORETICAL_ARCHITECTURES.truenorth;
   const sp = THEORETICAL_ARCHITECTURES.spinnaker;
@@ -214,6 +237,7 @@ function buildResult(
       totalJ: l.totalJ / frames,
     })),
     cores: ledger.cores.map((c) => ({ core: c.core, sop: perFrame(c.sop, frames) })),
+    staticBasis: { ...ledger.staticBasis },
     theoretical: {
       latencySteps: windowSteps,
       spikes: summary.spikes,
@@ -235,7 +259,7 @@ function buildResult(
     run: r.run,
     seed: r.seed,
     weightsTrained: r.model.trained,
-    notes: [...r.notes, ...eng.notes],
+    notes: [...r.notes, ...eng.notes, ...staticNotes(ledger.staticBasis)],
     options: {
       noc: r.noc,
       stepsPerWindow: r.stepsPerWindow,

@@ -66,6 +66,91 @@ function table(rows: string[][], indent = '  '): string[] {
   );
 }
 
+/**
+ * Latency and throughput, labelled so that they cannot be confused: a frame alone on the chip
+ * (nothing else in flight), and the pipelined latency and throughput of the run's stream of
+ * frames (waits behind earlier frames included; they grow with the number of frames until the
+ * pipeline is full).
+ */
+function latencyRows(r: RunResult): [string, string][] {
+  const s = r.summary;
+  const steps = (x: number) => grouped(x, Number.isInteger(x) ? 0 : 1);
+  const inFlight = s.framesInFlight ?? (r.options.framesInFlight === 1 ? 1 : undefined);
+  const aloneNs = s.latencyAloneNs ?? (inFlight === 1 ? s.latencyNs : undefined);
+  const rows: [string, string][] = [
+    ['latency', `${steps(s.latencySteps)} steps of model time to the decision (mean per frame)`],
+  ];
+  if (aloneNs !== undefined) {
+    const n = s.latencyAloneFrames ?? s.frames;
+    const which =
+      n === s.frames && inFlight === 1
+        ? s.frames === 1
+          ? 'the frame'
+          : `mean of the ${grouped(s.frames)} frames, run one at a time`
+        : n === 1
+          ? 'the first frame, simulated alone'
+          : `mean of the first ${grouped(n)} frames, each simulated alone`;
+    rows.push(['  frame alone', `${nanos(aloneNs)} on the chip, input to decision (${which})`]);
+  }
+  if (inFlight !== 1) {
+    const depth = inFlight !== undefined ? `, up to ${grouped(inFlight)} frames in flight` : '';
+    rows.push([
+      '  pipelined',
+      `${nanos(s.latencyNs)} on the chip, input to decision, mean over a stream of ${grouped(s.frames)} frames${depth} (waits behind earlier frames included)`,
+    ]);
+  }
+  const chip = s.chipNsPerFrame ?? (s.framesPerSecond > 0 ? 1e9 / s.framesPerSecond : 0);
+  rows.push([
+    'throughput',
+    `${rate(s.framesPerSecond)} frames/s of chip time = ${nanos(chip)} per frame (${inFlight === 1 ? 'one frame at a time' : `the stream of ${grouped(s.frames)} frames, pipelined through the layers`})`,
+  ]);
+  return rows;
+}
+
+/**
+ * The static line of the energy breakdown: the figure charged, and beside it what the other mode
+ * rests on (the frame time the per-frame figure assumes, or the per-frame figure), with the
+ * `--set` that switches.
+ */
+function staticRows(
+  st: NonNullable<RunResult['energy']>['perFrame']['static'],
+  b: NonNullable<RunResult['energy']>['staticBasis'],
+): [string, string][] {
+  if (st.countUnit === 'frame') {
+    const rows: [string, string][] = [
+      ['  static', `${joules(st.joules)} = ${st.coefficient} uJ/frame (per-frame mode)`],
+    ];
+    if (b !== undefined && b.assumedFrameNs !== null) {
+      const chip = b.chipNsPerFrame !== null ? `, this run ${nanos(b.chipNsPerFrame)}` : '';
+      const warn = b.mismatch ? ' (more than 2x apart: see the note)' : '';
+      rows.push([
+        '',
+        `assumes ${nanos(b.assumedFrameNs)} of chip time per frame (E_static / leakage power)${chip}${warn}`,
+      ]);
+      if (b.leakageJ !== null) {
+        rows.push([
+          '',
+          `leakage mode (--set energy.staticMode=leakage): leakage power x chip time = ${joules(b.leakageJ)}`,
+        ]);
+      }
+    }
+    return rows;
+  }
+  const rows: [string, string][] = [
+    [
+      '  static',
+      `${joules(st.joules)} = ${st.coefficient} mW x ${nanos(st.count)} of chip time per frame (leakage mode)`,
+    ],
+  ];
+  if (b !== undefined) {
+    rows.push([
+      '',
+      `per-frame mode (--set energy.staticMode=per-frame): ${joules(b.perFrameJ)}${b.assumedFrameNs !== null ? `, which assumes ${nanos(b.assumedFrameNs)} per frame` : ''}`,
+    ]);
+  }
+  return rows;
+}
+
 /** The summary printed after a run (`outDir`: where the files went, if any). */
 export function formatSummary(r: RunResult, outDir: string | null = null): string {
   const s = r.summary;
@@ -104,14 +189,7 @@ export function formatSummary(r: RunResult, outDir: string | null = null): strin
       `${count(s.packets)} spike + ${count(s.controlPackets ?? 0)} control per frame (${r.noc.kind === 'ideal' ? 'ideal' : `detailed ${r.noc.timing}`} NoC)`,
     ],
     ['hops', `${count(s.hops)} spike + ${count(s.controlHops ?? 0)} control per frame`],
-    [
-      'latency',
-      `${grouped(s.latencySteps, Number.isInteger(s.latencySteps) ? 0 : 1)} steps of model time to the decision; ${nanos(s.latencyNs)} on the chip, input to decision (means per frame; ${r.options.framesInFlight === 1 ? 'each frame alone' : 'frames pipelined, waits behind earlier frames included'})`,
-    ],
-    [
-      'throughput',
-      `${rate(s.framesPerSecond)} frames/s of chip time (${r.options.framesInFlight === 1 ? 'one frame at a time' : 'frames pipelined through the layers'})`,
-    ],
+    ...latencyRows(r),
     ['energy', `${joules(s.energyJ.total)} per frame (Eq. 12)`],
   ];
   if (e !== undefined) {
@@ -136,16 +214,10 @@ export function formatSummary(r: RunResult, outDir: string | null = null): strin
         `${joules(pf.controlHop.joules)} = ${count(pf.controlHop.count)} hops x ${pf.controlHop.coefficient} pJ${pf.controlHop.coefficient === 0 ? ' (not counted)' : ''}`,
       ]);
     }
-    const st = pf.static;
-    rows.push([
-      '  static',
-      st.countUnit === 'frame'
-        ? `${joules(st.joules)} = ${st.coefficient} uJ/frame`
-        : `${joules(st.joules)} = ${st.coefficient} mW x ${nanos(st.count)} (chip time per frame)`,
-    ]);
+    rows.push(...staticRows(pf.static, e.staticBasis));
     rows.push([
       'Table 2 estimate',
-      `TrueNorth ${e.theoretical.trueNorth.value.toFixed(4)}, SpiNNaker ${e.theoretical.spiNNaker.value.toFixed(4)} (Eq. 11, L = ${grouped(e.theoretical.latencySteps)} steps, S = ${count(e.theoretical.spikes)} spikes; rate coding = 1)`,
+      `TrueNorth ${e.theoretical.trueNorth.value.toFixed(4)}, SpiNNaker ${e.theoretical.spiNNaker.value.toFixed(4)}: normalized energy, no unit (Eq. 11: this network's energy relative to the paper's rate-coding row, 512 steps and 2.612M spikes = 1; L = ${grouped(e.theoretical.latencySteps)} steps per frame, S = ${count(e.theoretical.spikes)} spikes per frame)`,
     ]);
   }
   rows.push([

@@ -7,14 +7,16 @@
  *   neuron of every weighted layer spikes exactly once per frame (the TTFS upper bound), every
  *   neuron of a layer with a bias takes one bias SOP (as if no bias were zero), packets
  *   and hops from the mapping's unicast core-to-core traffic with XY hop counts, energy by Eq. 12
- *   with the point's coefficients, latency = windows x steps per window x step time. Accuracy is
- *   null. It ignores multicast and congestion (see the notes it records).
+ *   with the point's coefficients (the ledger of src/hardware/energy.ts; leakage mode on one
+ *   window of chip time per frame, the pipelined throughput), latency = windows x steps per
+ *   window x step time. Accuracy is null. It ignores multicast and congestion (see the notes it records).
  * - `synthetic`: a FAKE for tests and benchmarks of the sweep machinery only. Its metrics are
  *   numbers derived from the point's content id, and it burns `syntheticWork` rounds of sha256
  *   (x1000) of CPU. Never use it for a study.
  */
 import { createHash } from 'node:crypto';
 import type { HardwareConfig } from '../hardware/config.js';
+import { energyLedger, theoreticalEnergy as eq11 } from '../hardware/energy.js';
 import { coreTraffic, mapNetwork, weightedHops } from '../mapping/index.js';
 import { loadManifest } from '../model/load.js';
 import type { RunSummary } from '../report/runResult.js';
@@ -25,21 +27,43 @@ import type { PointResult } from './results.js';
 
 export type PointRunner = (point: SweepPoint) => Promise<PointResult>;
 
-/** Eq. 11 / Table 2: normalized energy from latency `L` (steps) and spikes `S` per frame. */
+/**
+ * Eq. 11 / Table 2: normalized energy from latency `L` (steps) and spikes `S` per frame, both
+ * architectures (`theoreticalEnergy` of src/hardware/energy.ts, the one home of the equation).
+ */
 export function theoreticalEnergy(latencySteps: number, spikes: number) {
-  const e = (a: number, b: number) => a * (latencySteps / 512) + b * (spikes / 2.612e6);
-  return { trueNorth: e(0.6, 0.4), spiNNaker: e(0.36, 0.64) };
+  return {
+    trueNorth: eq11(latencySteps, spikes, 'truenorth'),
+    spiNNaker: eq11(latencySteps, spikes, 'spinnaker'),
+  };
 }
 
-/** Eq. 12 energy split, in joules. */
-function energyJ(hw: HardwareConfig, sops: number, hops: number, latencyNs: number) {
-  const sop = sops * hw.energy.sopEnergyPj * 1e-12;
-  const hop = hops * hw.energy.hopEnergyPj * 1e-12;
-  const stat =
-    hw.energy.staticMode === 'per-frame'
-      ? hw.energy.staticEnergyUjPerFrame * 1e-6
-      : hw.energy.leakagePowerMw * 1e-3 * latencyNs * 1e-9;
-  return { sop, hop, static: stat, total: sop + hop + stat };
+/**
+ * Eq. 12 per frame, in joules, from the energy ledger of src/hardware/energy.ts (what
+ * `ttfsim simulate` uses): SOPs (`biasSops` of them bias SOPs), spike hops, and the static term
+ * on `chipNsPerFrame` of chip time in leakage mode.
+ */
+export function estimateEnergyJ(
+  hw: HardwareConfig,
+  counts: { sops: number; biasSops: number; hops: number; chipNsPerFrame: number },
+) {
+  const l = energyLedger(
+    {
+      frames: 1,
+      layers: [
+        {
+          stage: 0,
+          name: 'frame',
+          sops: counts.sops,
+          biasSops: counts.biasSops,
+          hops: counts.hops,
+        },
+      ],
+      frameLatencyNs: counts.chipNsPerFrame,
+    },
+    hw.energy,
+  ).perFrame;
+  return { sop: l.sopJ, hop: l.hopJ + l.controlHopJ, static: l.staticJ, total: l.totalJ };
 }
 
 /** The `estimate` runner (see the file comment). */
@@ -77,6 +101,8 @@ export async function estimatePoint(point: SweepPoint): Promise<PointResult> {
   const windows = st[st.length - 1]!.window + 1;
   const latencySteps = windows * stepsPerWindow;
   const latencyNs = latencySteps * hw.timing.stepNs;
+  // Pipelined through the layers: one frame per window of chip time (as simulate's throughput).
+  const chipNsPerFrame = stepsPerWindow * hw.timing.stepNs;
   const summary: RunSummary = {
     frames: point.frames[1] - point.frames[0],
     accuracy: null,
@@ -88,8 +114,8 @@ export async function estimatePoint(point: SweepPoint): Promise<PointResult> {
     hops,
     latencySteps,
     latencyNs,
-    energyJ: energyJ(hw, sops, hops, latencyNs),
-    framesPerSecond: 1e9 / (stepsPerWindow * hw.timing.stepNs),
+    energyJ: estimateEnergyJ(hw, { sops, biasSops, hops, chipNsPerFrame }),
+    framesPerSecond: 1e9 / chipNsPerFrame,
     coresUsed: mapping.cores.length,
     mesh: { width: mapping.meshWidth, height: mapping.meshHeight },
     theoreticalEnergy: theoreticalEnergy(latencySteps, spikes),
