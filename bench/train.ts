@@ -119,6 +119,8 @@ async function engineRate(
   };
   try {
     const state = initialState(params.slice(), 1, 'shuffle', initialStats(engine.plan));
+    // warm up: the worker threads start, load the modules and compile the kernels
+    await engine.evaluate('train', Math.min(d.count, 2 * B * workers), { logitScale: 1 });
     const t0 = performance.now();
     await trainLoop(engine, cfg, state, { train: d.count, test: 0 });
     return d.count / ((performance.now() - t0) / 1000);

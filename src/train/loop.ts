@@ -35,6 +35,12 @@ export interface TrainConfig {
   shards: number;
   /** Frames with a loss below this skip the backward pass (0 or absent: exact gradient). */
   skipLoss?: number;
+  /**
+   * Clip the gradient's global L2 norm to this (PyTorch `clip_grad_norm_`; 0 or absent: no
+   * clipping). The DFT neuron's gradient carries `1 / (1 + W)`, which grows without bound as a
+   * neuron's `W` nears -1 (Eq. 9-10); deep networks multiply such factors.
+   */
+  clipNorm?: number;
 }
 
 export interface EpochRecord {
@@ -167,6 +173,12 @@ export async function trainLoop(
       }
       if (aug.flips) for (let k = 0; k < n; k++) engine.flips[k] = rng.int(2);
       const st = await engine.gradient(n, loss, aug, grad);
+      if (!Number.isFinite(st.lossSum)) {
+        throw new Error(
+          `the loss is not finite at epoch ${e + 1}, frames ${start}..${start + n} (diverged): lower the learning rate or clip the gradient (--clip-norm)`,
+        );
+      }
+      if (cfg.clipNorm) clipGradient(grad, cfg.clipNorm);
       const stepLr =
         cfg.optimizer.schedule === 'cosine'
           ? learningRate(cfg.optimizer, e + start / B / batches, cfg.epochs)
@@ -205,4 +217,19 @@ export async function trainLoop(
     await hooks.onEpoch?.(rec, state);
   }
   return state;
+}
+
+/** Scales `g` so that its L2 norm is at most `max` (a non-finite gradient becomes 0). */
+export function clipGradient(g: Float64Array, max: number): void {
+  let sq = 0;
+  for (let k = 0; k < g.length; k++) sq += g[k]! * g[k]!;
+  const norm = Math.sqrt(sq);
+  if (!Number.isFinite(norm)) {
+    g.fill(0);
+    return;
+  }
+  if (norm > max) {
+    const f = max / norm;
+    for (let k = 0; k < g.length; k++) g[k] = g[k]! * f;
+  }
 }

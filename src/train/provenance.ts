@@ -50,6 +50,7 @@ export function provenanceOf(
     logitScale: t.logitScale,
     shards: t.shards,
     skipLoss: t.skipLoss ?? 0,
+    clipNorm: t.clipNorm ?? 0,
     bias: config.bias === true,
     ...recipe('', t),
   };

@@ -86,13 +86,14 @@ describe('CIFAR-10 binary batches', () => {
     );
   });
 
-  it('finds the folder through --data or TTFSIM_CIFAR10_DIR, and says how when neither is set', () => {
+  it('finds the folder through --data or TTFSIM_CIFAR10_DIR, and says how when neither is set for training', () => {
     const d = folder('env', { 'test_batch.bin': cifarRecord(4, pix(2)) });
     expect([...loadDataset('cifar10', 'test', { env: { TTFSIM_CIFAR10_DIR: d } }).labels]).toEqual([
       4,
     ]);
     expect([...loadDataset('cifar10', 'test', { dataDir: d, env: {} }).labels]).toEqual([4]);
-    expect(err(() => loadDataset('cifar10', 'test', { env: {} }))).toMatch(
+    // the test split falls back to the bundled sample (test/data/cifar10Sample.test.ts)
+    expect(err(() => loadDataset('cifar10', 'train', { env: {} }))).toMatch(
       /--data DIR or set TTFSIM_CIFAR10_DIR/,
     );
     expect(err(() => loadDataset(folder('empty', {}), 'test'))).toMatch(/no dataset files found/);

@@ -36,6 +36,7 @@ interface TrainCliOptions {
   momentum: string;
   nesterov?: boolean;
   augmentFlip?: boolean;
+  clipNorm: string;
   bias?: boolean;
   snnBatchNorm?: boolean;
   annActivation: string;
@@ -73,6 +74,7 @@ const OPTION_PATHS: Record<string, string[]> = {
   augmentFlip: ['train.augmentFlip', 'ann.train.augmentFlip'],
   shards: ['train.shards'],
   skipEasy: ['train.skipLoss'],
+  clipNorm: ['train.clipNorm'],
   trainLimit: ['trainLimit'],
   testLimit: ['testLimit'],
   bias: ['bias'],
@@ -185,6 +187,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--augment-shift <px>', 'random shifts of up to this many pixels (0: none)', '0')
     .option('--augment-flip', 'random horizontal flips (CIFAR-10, not MNIST)')
+    .option('--clip-norm <n>', 'clip the gradient to this global L2 norm (0: none)', '0')
     .option('--force', 'start over in an --out folder that holds a checkpoint (deletes it)')
     .option(
       '--workers <n>',
@@ -250,6 +253,7 @@ export function registerTrain(program: Command): void {
       t.shards = posInt('--shards', o.shards);
       t.skipLoss = num('--skip-easy', o.skipEasy, (x) => x >= 0, 'a number >= 0');
       t.augmentFlip = o.augmentFlip === true;
+      t.clipNorm = num('--clip-norm', o.clipNorm, (x) => x >= 0, 'a number >= 0');
       config.bias = o.bias === true;
       config.snnBatchNorm = o.snnBatchNorm === true;
       if (o.annActivation !== 'relu1' && o.annActivation !== 'relu') {
