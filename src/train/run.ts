@@ -144,7 +144,10 @@ function applyChanges(
     }
     setPath(config, path, to);
     config.changes.push({ ...at, option: path, from, to });
-    log(`resume: ${path} ${JSON.stringify(from)} -> ${JSON.stringify(to)} from here on`);
+  }
+  // logged once every change is known to be allowed (a refusal is then the only line)
+  for (const c of config.changes.slice((stored.changes ?? []).length)) {
+    log(`resume: ${c.option} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)} from here on`);
   }
   return config;
 }
