@@ -21,6 +21,7 @@ import { type Objectives, paretoFront } from './pareto.js';
 import type { SweepPlan, SweepPoint } from './points.js';
 import type { AxisValue } from './spec.js';
 import { paretoSvg } from './svg.js';
+import { type CsvRow, csvLines } from './table.js';
 
 export const PLAN_FILE = 'sweep-plan.json';
 export const CSV_FILE = 'sweep.csv';
@@ -98,47 +99,6 @@ export function readSummary(dir: string, id: string): RunSummary | null {
   }
 }
 
-/** The metric columns, in order, and how each is read from a summary. */
-export const METRIC_COLUMNS: readonly [string, (s: RunSummary) => number | null][] = [
-  ['accuracy', (s) => s.accuracy],
-  ['energyPerFrameJ', (s) => s.energyJ.total],
-  ['energySopJ', (s) => s.energyJ.sop],
-  ['energyHopJ', (s) => s.energyJ.hop],
-  ['energyStaticJ', (s) => s.energyJ.static],
-  ['latencyNs', (s) => s.latencyNs],
-  ['latencySteps', (s) => s.latencySteps],
-  ['framesPerSecond', (s) => s.framesPerSecond],
-  ['spikes', (s) => s.spikes],
-  ['sops', (s) => s.sops],
-  ['biasSops', (s) => s.biasSops ?? 0],
-  ['packets', (s) => s.packets],
-  ['hops', (s) => s.hops],
-  ['sparsity', (s) => s.sparsity],
-  ['coresUsed', (s) => s.coresUsed],
-  ['meshWidth', (s) => s.mesh.width],
-  ['meshHeight', (s) => s.mesh.height],
-];
-
-/** One CSV cell (RFC 4180 quoting; numbers in JavaScript's shortest round-trip form). */
-export function csvCell(v: AxisValue | undefined): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function csvHeader(fields: readonly string[]): string[] {
-  return ['index', 'id', 'seed', ...fields, ...METRIC_COLUMNS.map(([name]) => name), 'pareto'];
-}
-
-export interface CsvRow {
-  index: number;
-  id: string;
-  seed: number;
-  params: Record<string, AxisValue>;
-  summary: RunSummary;
-  pareto: boolean;
-}
-
 /** Finished points in plan order, with the Pareto flag computed over them. */
 export function finishedRows(plan: PlanFile, summaries: Map<string, RunSummary>): CsvRow[] {
   const done = plan.points.filter((p) => summaries.has(p.id));
@@ -152,19 +112,7 @@ export function finishedRows(plan: PlanFile, summaries: Map<string, RunSummary>)
 
 /** The CSV text: header, then one row per finished point in sweep order. */
 export function csvText(plan: PlanFile, rows: readonly CsvRow[]): string {
-  const lines = [csvHeader(plan.fields).join(',')];
-  for (const r of rows) {
-    const cells = [
-      String(r.index),
-      r.id,
-      String(r.seed),
-      ...plan.fields.map((f) => csvCell(r.params[f])),
-      ...METRIC_COLUMNS.map(([, get]) => csvCell(get(r.summary))),
-      r.pareto ? '1' : '0',
-    ];
-    lines.push(cells.join(','));
-  }
-  return `${lines.join('\n')}\n`;
+  return `${csvLines(plan.fields, rows).join('\n')}\n`;
 }
 
 /**

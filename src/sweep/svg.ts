@@ -4,7 +4,7 @@
  * red and joined by the energy/latency staircase, the others small and grey. Each dot's tooltip
  * gives its id, parameters, accuracy and figures. Units are picked from the data's magnitude.
  */
-import type { CsvRow } from './results.js';
+import type { CsvRow } from './table.js';
 
 const WIDTH_PX = 720;
 const HEIGHT_PX = 480;

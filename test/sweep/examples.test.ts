@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/runResult.js';
 import { resolvePlan } from '../../src/sweep/points.js';
-import { type CsvRow, csvText, finishedRows, type PlanFile } from '../../src/sweep/results.js';
+import { csvText, finishedRows, type PlanFile } from '../../src/sweep/results.js';
 import { loadSweepSpec } from '../../src/sweep/spec.js';
 import { paretoSvg } from '../../src/sweep/svg.js';
+import type { CsvRow } from '../../src/sweep/table.js';
 import { PROJECT_ROOT } from '../../src/util/version.js';
 
 const EXAMPLES = join(PROJECT_ROOT, 'examples');

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dominates, type Objectives, paretoFront } from '../../src/sweep/pareto.js';
 import { canonicalJson, cartesian, resolvePlan } from '../../src/sweep/points.js';
-import { csvCell } from '../../src/sweep/results.js';
 import { parseShard, shardPoints } from '../../src/sweep/shard.js';
 import { loadSweepSpec } from '../../src/sweep/spec.js';
+import { csvCell } from '../../src/sweep/table.js';
 import { tempDir, writeSpec, writeTinyModel } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;

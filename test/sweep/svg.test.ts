@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/runResult.js';
-import type { CsvRow } from '../../src/sweep/results.js';
 import { paretoSvg, tickLabels, ticks } from '../../src/sweep/svg.js';
+import type { CsvRow } from '../../src/sweep/table.js';
 
 function row(i: number, energyJ: number, latencyNs: number, pareto: boolean): CsvRow {
   const summary = { energyJ: { total: energyJ }, latencyNs, accuracy: 0.9 } as RunSummary;

@@ -1,11 +1,29 @@
-import type { Fabric } from './fabric.js';
+import type { InputBuffers } from './inputUnit.js';
+import type { WormTable } from './worms.js';
+
+/**
+ * What the report reads of the fabric (`Fabric` of fabric.ts has all of it): its buffers and
+ * worms, each input VC's outputs still to visit and the output VC it holds, the credits.
+ */
+export interface BlockedBuffersView {
+  readonly meshWidth: number;
+  readonly vcs: number;
+  readonly depthFlits: number;
+  readonly buf: InputBuffers;
+  readonly worms: WormTable;
+  readonly remaining: Int32Array;
+  readonly outVc: Int32Array;
+  readonly credits: Int32Array;
+  readonly flitsInside: number;
+  readonly lastMove: number;
+}
 
 /**
  * The deadlock/livelock watchdog's report: the non-empty input buffers with what their front
  * flit waits for (an output VC, credits), so that a stuck network stops with a diagnosis
  * instead of hanging. The timing engines decide when to raise it (see `clocked.ts`, `async.ts`).
  */
-export function blockedBuffersReport(f: Fabric, now: number, limit = 20): string {
+export function blockedBuffersReport(f: BlockedBuffersView, now: number, limit = 20): string {
   const PORTS = 5;
   const lines: string[] = [];
   const names = ['N', 'E', 'S', 'W', 'local'];
