@@ -7,6 +7,7 @@
  * version): two runs with identical inputs write identical files apart from `wall`.
  * Energies are in joules, times in ns or steps as their names say.
  */
+import type { StaticBasis } from '../hardware/energy.js';
 
 /** SOP + hop + static energy (Eq. 12), in joules. */
 export interface EnergyJ {
@@ -204,15 +205,7 @@ export interface EnergyLedgerRecord {
    * per-frame figure assumes (`E_static / P_leak`) beside the run's chip time per frame, the
    * static energy in both modes, and whether they differ by more than 2x. Absent in older files.
    */
-  staticBasis?: {
-    mode: 'per-frame' | 'leakage';
-    assumedFrameNs: number | null;
-    chipNsPerFrame: number | null;
-    ratio: number | null;
-    perFrameJ: number;
-    leakageJ: number | null;
-    mismatch: boolean;
-  };
+  staticBasis?: StaticBasis;
   /**
    * Eq. 11 / Table 2: energy normalized to the paper's rate-coding row (512 steps, 2.612M spikes
    * = 1), no unit.

@@ -1,12 +1,8 @@
 import { IdealNoc } from '../hardware/noc/ideal.js';
 import type { NetworkOnChip, NocPacket } from '../hardware/noc/network.js';
 import type { EventTarget, Kernel } from '../kernel/kernel.js';
-import { onGrid } from '../snn/arith.js';
-import { encodeDirect, encodeInput } from '../snn/encoding.js';
-import { convAnalog } from '../snn/layers.js';
-import { layerBias } from '../snn/network.js';
 import { spikeTime } from '../snn/neuron.js';
-import { decide } from '../snn/reference.js';
+import { decide, hostEncode } from '../snn/reference.js';
 import type { LayerLink, SimCore } from './connectivity.js';
 import { coreBias, coreSops, evaluateCore, poolCore, sopCount } from './core.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
@@ -237,24 +233,14 @@ export class Simulator implements EventTarget {
     const slot = this.slotOf(f);
     slot.reset(f, this.ctl.keepTau || slot.frame < 0);
     const input = this.inputs.get(f);
-    const enc = network.arch.encoding;
-    const steps = this.setup.stepsPerWindow;
-    if (enc.kind === 'pixel') {
-      slot.tau[0]!.set(onGrid(encodeInput(input, enc.maxValue, steps), this.setup.arith.gridTicks));
-    } else {
-      const layer = network.arch.layers[0]!;
-      if (layer.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
-      slot.tau[0]!.set(input);
-      const analog = convAnalog(
-        input,
-        all[0]!.shape,
-        layer,
-        network.weights[0]!,
-        all[1]!.shape,
-        layerBias(network, 0),
-      );
-      slot.tau[1]!.set(onGrid(encodeDirect(analog, steps), this.setup.arith.gridTicks));
-    }
+    const enc = hostEncode(
+      network,
+      all,
+      input,
+      this.setup.stepsPerWindow,
+      this.setup.arith.gridTicks,
+    );
+    for (let s = 0; s < enc.length; s++) slot.tau[s]!.set(enc[s]!);
     this.injected = f + 1;
     for (const c of this.setup.mapping.stages[0]!.cores) this.tryOpen(c.id);
   }

@@ -100,6 +100,35 @@ function countSpikes(tau: Float64Array): number {
 }
 
 /**
+ * What the host hands to the chip for one frame (SPEC section 3), as the `tau` of the first
+ * stages: pixel encoding, stage 0 (Eq. 1 on the step grid of `steps`); `direct` encoding, stage
+ * 0 holds the input values themselves and stage 1 the first convolution computed in analog form
+ * on the host, clamped to `[0, 1]` and encoded. Spike times on the arithmetic's grid (`onGrid`).
+ * The reference and the simulator both start a frame from this.
+ */
+export function hostEncode(
+  net: Network,
+  st: readonly StageInfo[],
+  input: ArrayLike<number>,
+  steps: number | null,
+  gridTicks: number | null,
+): Float64Array[] {
+  const enc = net.arch.encoding;
+  if (enc.kind === 'pixel') return [onGrid(encodeInput(input, enc.maxValue, steps), gridTicks)];
+  const layer = net.arch.layers[0];
+  if (layer?.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
+  const analog = convAnalog(
+    input,
+    st[0]!.shape,
+    layer,
+    net.weights[0]!,
+    st[1]!.shape,
+    layerBias(net, 0),
+  );
+  return [Float64Array.from(input), onGrid(encodeDirect(analog, steps), gridTicks)];
+}
+
+/**
  * One frame through the whole network. `input` holds the raw input values (CHW): pixel values
  * for `pixel` encoding, the host-side input of the first conv for `direct`.
  *
@@ -119,24 +148,8 @@ export function referenceForward(
   const tau: Float64Array[] = [];
   const spikes: number[] = [];
   let outputMembrane = new Float64Array(0);
-  let first = 1;
-  if (arch.encoding.kind === 'pixel') {
-    tau.push(onGrid(encodeInput(input, arch.encoding.maxValue, steps), ar.gridTicks));
-  } else {
-    const layer = arch.layers[0];
-    if (layer?.kind !== 'conv') throw new Error('direct encoding needs a conv first layer');
-    tau.push(Float64Array.from(input));
-    const analog = convAnalog(
-      input,
-      st[0]!.shape,
-      layer,
-      net.weights[0]!,
-      st[1]!.shape,
-      layerBias(net, 0),
-    );
-    tau.push(onGrid(encodeDirect(analog, steps), ar.gridTicks));
-    first = 2;
-  }
+  tau.push(...hostEncode(net, st, input, steps, ar.gridTicks));
+  const first = tau.length;
 
   for (let s = first; s <= last; s++) {
     const layer = arch.layers[s - 1]!;
