@@ -131,7 +131,14 @@ function transposeDense<T extends Float32Array | Float64Array>(
   return out;
 }
 
-function buildLink(ar: NetworkArith, all: StageInfo[], mapping: Mapping, m: number): LayerLink {
+function buildLink(
+  ar: NetworkArith,
+  all: StageInfo[],
+  mapping: Mapping,
+  m: number,
+  sopTables: boolean,
+): LayerLink {
+  const none = { w: new Float32Array(0), wq: new Float64Array(0) };
   const from = mapping.stages[m]!;
   const to = mapping.stages[m + 1]!;
   const emit = all[from.emitStage]!;
@@ -159,8 +166,12 @@ function buildLink(ar: NetworkArith, all: StageInfo[], mapping: Mapping, m: numb
       kernel: 1,
       stride: 1,
       padding: 0,
-      w: transposeDense(la.weights, layer.units, nIn),
-      wq: transposeDense(la.wAcc, layer.units, nIn),
+      ...(sopTables
+        ? {
+            w: transposeDense(la.weights, layer.units, nIn),
+            wq: transposeDense(la.wAcc, layer.units, nIn),
+          }
+        : none),
       rowDst: [dst],
       rowDstNodes: [to.cores.map((c) => c.node)],
       colHasTargets: new Uint8Array(1).fill(1),
@@ -203,8 +214,12 @@ function buildLink(ar: NetworkArith, all: StageInfo[], mapping: Mapping, m: numb
     kernel: k,
     stride,
     padding,
-    w: reorderConv(la.weights, layer.outChannels, inC, k * k),
-    wq: reorderConv(la.wAcc, layer.outChannels, inC, k * k),
+    ...(sopTables
+      ? {
+          w: reorderConv(la.weights, layer.outChannels, inC, k * k),
+          wq: reorderConv(la.wAcc, layer.outChannels, inC, k * k),
+        }
+      : none),
     rowDst,
     rowDstNodes,
     colHasTargets,
@@ -231,16 +246,20 @@ function neuronsByCore(lookup: Int32Array, coresUsed: number): Int32Array[] {
 /**
  * Builds the connectivity of `net` on `mapping`. `net` must be the network that is simulated
  * (after weight quantization), `ar` its arithmetic in the run's time mode (default: exact time).
+ * `sopTables` false leaves the links' `w` and `wq` empty (the integer SOP path has its own).
  */
 export function buildConnectivity(
   net: Network,
   all: StageInfo[],
   mapping: Mapping,
   ar: NetworkArith = networkArith(net, null),
+  sopTables = true,
 ): Connectivity {
   const n = mapping.coresUsed;
   const links: LayerLink[] = [];
-  for (let m = 0; m + 1 < mapping.stages.length; m++) links.push(buildLink(ar, all, mapping, m));
+  for (let m = 0; m + 1 < mapping.stages.length; m++) {
+    links.push(buildLink(ar, all, mapping, m, sopTables));
+  }
   const byStage = new Map<number, Int32Array[]>();
   const lists = (stage: number) => {
     let l = byStage.get(stage);

@@ -142,10 +142,12 @@ export class FrameSlot {
     private readonly all: StageInfo[],
     accStages: readonly boolean[],
     cores: number,
+    /** Fixed-point accumulators here (false: the integer path keeps its own, coreCompute.ts). */
+    floatAcc = true,
   ) {
     const n = all.length;
-    this.aAcc = all.map((s, i) => new Float64Array(accStages[i] ? s.size : 0));
-    this.wAcc = all.map((s, i) => new Float64Array(accStages[i] ? s.size : 0));
+    this.aAcc = all.map((s, i) => new Float64Array(floatAcc && accStages[i] ? s.size : 0));
+    this.wAcc = all.map((s, i) => new Float64Array(floatAcc && accStages[i] ? s.size : 0));
     // The output membrane exists only for an on-chip output layer (as in referenceForward).
     this.outputMembrane = new Float64Array(accStages[n - 1] ? all[n - 1]!.size : 0);
     this.sopsOut = new Float64Array(n);

@@ -8,6 +8,7 @@ import { type NetworkArith, networkArith } from '../snn/arith.js';
 import { type Network, paperNeuronCount, type StageInfo, stages } from '../snn/network.js';
 import { biasBits, quantizeBias, quantizeNetwork } from '../snn/quantize.js';
 import { buildConnectivity, type Connectivity } from './connectivity.js';
+import { intSopsBlocker } from './intSops.js';
 
 /** Builds a fresh network-on-chip for one run (a network is attached to one kernel only). */
 export type NocFactory = (
@@ -47,6 +48,13 @@ export interface SimSetup {
   network: Network;
   /** Its arithmetic in the run's time mode (src/snn/arith.ts: float fixed point or integer levels). */
   arith: NetworkArith;
+  /**
+   * How cores do their SOPs (coreCompute.ts): `int`, integer SOPs in WebAssembly SIMD (k-bit
+   * levels on a step grid, src/sim/intSops.ts), else `fixed`, the fixed-point accumulators of
+   * core.ts. The same results bit for bit; `sopModeReason` says why `int` does not apply.
+   */
+  sopMode: 'int' | 'fixed';
+  sopModeReason: string | null;
   stages: StageInfo[];
   mapping: Mapping;
   conn: Connectivity;
@@ -126,7 +134,9 @@ export function prepareSimulation(
   const stepsPerWindow =
     (options.timeMode ?? 'quantized') === 'exact' ? null : hw.timing.stepsPerWindow;
   const arith = networkArith(network, stepsPerWindow);
-  const conn = buildConnectivity(network, all, mapping, arith);
+  const blocker = intSopsBlocker(network, all, stepsPerWindow);
+  const sopMode = blocker === null ? 'int' : 'fixed';
+  const conn = buildConnectivity(network, all, mapping, arith, sopMode === 'fixed');
   const clockSteps = hw.timing.stepsPerWindow;
   const weightsTrained = options.weightsTrained ?? true;
   const outputStage = all.length - 1;
@@ -135,6 +145,8 @@ export function prepareSimulation(
     model,
     network,
     arith,
+    sopMode,
+    sopModeReason: blocker,
     stages: all,
     mapping,
     conn,

@@ -4,7 +4,8 @@ import type { EventTarget, Kernel } from '../kernel/kernel.js';
 import { spikeTime } from '../snn/neuron.js';
 import { decide, hostEncode } from '../snn/reference.js';
 import type { LayerLink, SimCore } from './connectivity.js';
-import { coreBias, coreSops, evaluateCore, poolCore, sopCount } from './core.js';
+import { sopCount } from './core.js';
+import { CoreCompute } from './coreCompute.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
 import {
   type DeliveryGroup,
@@ -89,6 +90,8 @@ export class Simulator implements EventTarget {
   private readonly ideal: IdealNoc | null;
   /** Stage of the sending layer of each link (where its traffic is counted). */
   private readonly srcStageOfLink: Int32Array;
+  /** What a core computes at window open (fixed-point or integer SOPs). */
+  private readonly compute: CoreCompute;
   private injected = 0;
   completed = 0;
 
@@ -103,11 +106,13 @@ export class Simulator implements EventTarget {
     this.cores = conn.cores;
     this.links = conn.links;
     this.M = Math.max(1, Math.min(ctl.maxFramesInFlight, inputs.count));
-    // Accumulators for the weighted stages computed on the chip (not the encoding).
+    // Accumulators for the weighted stages computed on the chip (not the encoding); the integer
+    // path keeps its own (coreCompute.ts), and the slot only the output membrane.
     const accStages = all.map((st) => mapping.stages.some((m, i) => i > 0 && m.stage === st.stage));
+    this.compute = new CoreCompute(setup, this.M);
     this.slots = Array.from(
       { length: this.M },
-      () => new FrameSlot(all, accStages, mapping.coresUsed),
+      () => new FrameSlot(all, accStages, mapping.coresUsed, setup.sopMode === 'fixed'),
     );
     const n = mapping.coresUsed;
     this.nextFrame = new Int32Array(n);
@@ -232,6 +237,7 @@ export class Simulator implements EventTarget {
     const { stages: all, network } = this.setup;
     const slot = this.slotOf(f);
     slot.reset(f, this.ctl.keepTau || slot.frame < 0);
+    this.compute.clear(f % this.M);
     const input = this.inputs.get(f);
     const enc = hostEncode(
       network,
@@ -275,58 +281,11 @@ export class Simulator implements EventTarget {
     const core = this.cores[c]!;
     const slot = this.slotOf(f);
     const sm = s.mapping.stages[core.mapIdx]!;
-    const st = s.stages[core.stage]!;
     const isOutput = core.stage === s.outputStage;
-    if (core.mapIdx > 0) {
-      const key = c * this.M + (f % this.M);
-      const count = this.pendingLen[key]!;
-      if (count > 0) {
-        const link = this.links[core.mapIdx - 1]!;
-        const ts = link.targetStage;
-        coreSops(
-          link,
-          core,
-          this.pending[key]!,
-          count,
-          slot.tau[link.emitStage]!,
-          slot.aAcc[ts]!,
-          slot.wAcc[ts]!,
-          s.arith.tauScale,
-        );
-        this.pendingLen[key] = 0;
-      }
-      if (core.biasAcc !== null) {
-        const n = coreBias(core, st, core.biasAcc, slot.aAcc[core.stage]!, slot.wAcc[core.stage]!);
-        slot.biasSops[core.stage] += n;
-        slot.sopsIn[core.stage] += n;
-        slot.sopsOut[core.stage] += n;
-        slot.coreSops[c] += n;
-      }
-      evaluateCore(
-        core,
-        st,
-        slot.aAcc[core.stage]!,
-        slot.wAcc[core.stage]!,
-        slot.tau[core.stage]!,
-        isOutput ? slot.outputMembrane : null,
-        !(isOutput && s.network.arch.readout === 'membrane'),
-        s.arith.layers[core.stage - 1]!.neuron,
-      );
-    }
-    sm.hosted.forEach((hs, k) => {
-      const layer = s.stages[hs]!.layer!;
-      if (layer.kind !== 'pool') return;
-      const tin = slot.tau[hs - 1]!;
-      poolCore(
-        core.hostedNeurons[k]!,
-        tin,
-        s.stages[hs - 1]!,
-        s.stages[hs]!,
-        layer.size,
-        layer.stride,
-        slot.tau[hs]!,
-      );
-    });
+    const k = f % this.M;
+    const key = c * this.M + k;
+    this.compute.open(c, k, slot, this.pending[key]!, this.pendingLen[key]!);
+    this.pendingLen[key] = 0;
     if (this.ctl.onSpike !== null) traceCoreSpikes(this.setup, core, slot, now, this.ctl.onSpike);
     if (isOutput) {
       if (now > slot.outputOpenNs) slot.outputOpenNs = now;
