@@ -81,7 +81,11 @@ function levelsOf(x: Float32Array, scale: number, qMax: number): Float32Array {
 
 /** `float32(q * scale)` of each level. */
 function realOf(levels: Float32Array, scale: number): Float32Array {
-  return Float32Array.from(levels, (q) => q * scale);
+  // A loop, not `Float32Array.from(levels, fn)`: that goes through the iterator protocol and a
+  // call per element, 5.6 s of VGG16's set-up.
+  const out = new Float32Array(levels.length);
+  for (let i = 0; i < levels.length; i++) out[i] = levels[i]! * scale;
+  return out;
 }
 
 /**
