@@ -178,6 +178,11 @@ export async function trainLoop(
           `the loss is not finite at epoch ${e + 1}, frames ${start}..${start + n} (diverged): lower the learning rate or clip the gradient (--clip-norm)`,
         );
       }
+      if (!allFinite(grad)) {
+        throw new Error(
+          `the gradient is not finite at epoch ${e + 1}, frames ${start}..${start + n} (a DFT neuron with W near -1 makes 1 / (1 + W) overflow): lower the learning rate or clip the gradient (--clip-norm); the checkpoint of the last epoch is kept`,
+        );
+      }
       if (cfg.clipNorm) clipGradient(grad, cfg.clipNorm);
       const stepLr =
         cfg.optimizer.schedule === 'cosine'
@@ -232,4 +237,11 @@ export function clipGradient(g: Float64Array, max: number): void {
     const f = max / norm;
     for (let k = 0; k < g.length; k++) g[k] = g[k]! * f;
   }
+}
+
+/** Whether every entry of `g` is finite. */
+export function allFinite(g: Float64Array): boolean {
+  let s = 0;
+  for (let k = 0; k < g.length; k++) s += g[k]! * 0;
+  return s === 0; // NaN or an infinity anywhere makes the sum NaN
 }

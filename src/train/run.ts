@@ -39,7 +39,7 @@ import { buildPlan, type NetMode, type PlanOptions } from './plan.js';
 
 export { type AnnConfig, defaultRunConfig, type RunConfig } from './config.js';
 
-import { annConfig, type Progress, type RunConfig } from './config.js';
+import { type AnnConfig, annConfig, type Progress, type RunConfig } from './config.js';
 import { provenanceOf } from './provenance.js';
 
 export interface RunOptions {
@@ -258,6 +258,7 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
     }
     init = networkFromParams(annPlan, annState.params, annState.stats);
     progress.annHistory = annState.history;
+    saveAnnModel(opts.out, config, manifest, init, annState, ann);
     state = null;
   } else if (state === null) {
     if (config.init !== 'kaiming') init = loadInitNetwork(arch, config.init);
@@ -360,4 +361,34 @@ function manifestLayersWithBias(m: ModelManifest, a: Architecture): ModelManifes
     }
     return l;
   });
+}
+
+/**
+ * The trained ANN twin (batch norm folded), saved as `<out>/<name>-ann.json` + safetensors at the
+ * end of the ANN phase, so that the SNN phase can be redone from it (`--init <that file>
+ * --normalize 99.9`) and the ANN is never lost with a later checkpoint. Marked untrained: it is
+ * a ReLU network, the starting point of a DFT network, not one.
+ */
+function saveAnnModel(
+  out: string,
+  config: RunConfig,
+  manifest: ModelManifest,
+  net: Network,
+  state: TrainState,
+  ann: AnnConfig,
+): void {
+  const name = `${config.name}-ann`;
+  const m = structuredClone(manifest);
+  m.name = name;
+  m.layers = manifestLayersWithBias(m, net.arch);
+  m.description = `The ${ann.activation} ANN twin of ${config.name}${ann.batchNorm ? ' (batch norm folded)' : ''} after the ANN phase of ttfsim train: not a DFT network; start one from it with ttfsim train --init ${name}.json${ann.activation === 'relu' ? ' --normalize 99.9' : ''}`;
+  const last = state.history[state.history.length - 1];
+  m.provenance = {
+    trainer: `ttfsim ${VERSION} (ttfsim train, ANN phase)`,
+    epochs: state.epoch,
+    seed: config.train.seed,
+    ...(last?.testAccuracy != null ? { testAccuracy: last.testAccuracy } : {}),
+    notes: `test accuracy of the ANN itself (${ann.activation}, float32), not of a DFT network`,
+  };
+  saveModel(out, name, m, net, { trained: false });
 }

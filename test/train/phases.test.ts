@@ -228,6 +228,10 @@ describe('a two-phase run (ANN with batch norm, normalization, SNN)', () => {
     expect(m.provenance.hyperparameters.normalizePercentile).toBe(99.9);
     expect(m.provenance.notes).toMatch(/ANN test accuracy per epoch: 1:\S+ 2:\S+/);
     expect(m.provenance.notes).toMatch(/after the transfer to the DFT network/);
+    // the ANN twin is kept as a model of its own (folded, biases, marked untrained)
+    const ann = JSON.parse(readFileSync(join(parts, 'tiny-ann.json'), 'utf8'));
+    expect(ann.weights).toEqual({ file: 'tiny-ann.safetensors', trained: false });
+    expect(ann.layers.filter((l: { bias?: boolean }) => l.bias).length).toBe(3);
     // an option given again on --resume is applied from there on and recorded
     const logs: string[] = [];
     const more = config(2, 3);
