@@ -81,8 +81,16 @@ export function activationBackward(
   out: Buf,
   gy: Buf,
   sh: ActShape,
+  wPenalty = 0,
 ): void {
   const { rows, channels: C, ld, dual } = sh;
+  if (dual && act !== 'dft' && act !== 'first-spike' && act !== 'membrane') {
+    // an ANN layer computing W only for the penalty: dL/dW = wPenalty * W (the caller's scale)
+    const y32 = y.f32;
+    const g32 = gy.f32;
+    const off = rows * ld;
+    for (let k = off; k < 2 * off; k++) g32[k] = wPenalty * y32[k]!;
+  }
   switch (act) {
     case 'dft':
     case 'first-spike':
@@ -104,7 +112,7 @@ export function activationBackward(
         for (let c = 0; c < C; c++) {
           const v = gf[r * C + c]!;
           gyf[r * ld + c] = v;
-          if (dual) gyf[wOff + r * ld + c] = act === 'membrane' ? v : 0;
+          if (act === 'membrane') gyf[wOff + r * ld + c] = v;
         }
       }
     }

@@ -14,6 +14,8 @@ export interface AnnConfig {
   activation: 'relu1' | 'relu';
   batchNorm: boolean;
   bias: boolean;
+  /** `wPenalty * mean(W^2)` per layer in the loss (plan.ts); 0 or absent: none. */
+  wPenalty?: number;
   /** Epochs, optimizer, schedule, augmentation of the ANN phase (seed and batch: the run's). */
   train: TrainConfig;
 }

@@ -40,6 +40,13 @@ export interface PlanOptions {
   bias?: boolean;
   /** Hidden activation of the ANN: `relu1` (the paper's) or `relu` (with batch norm). */
   annActivation?: 'relu1' | 'relu';
+  /**
+   * ANN only: adds `wPenalty * mean(W^2)` per weighted layer to the loss, with `W = sum w + b`
+   * over the nonzero inputs (after batch norm, as folding gives it): the DFT neuron equals
+   * ReLU1 exactly when `W = 0` (SPEC section 2), so an ANN trained with it transfers to the DFT
+   * closed form with little loss. 0: none.
+   */
+  wPenalty?: number;
 }
 
 export interface PlanStep {
@@ -96,6 +103,7 @@ export function buildPlan(arch: Architecture, mode: NetMode, opts: PlanOptions =
     batchNorm: opts.batchNorm ?? false,
     bias: opts.bias ?? false,
     annActivation: opts.annActivation ?? 'relu1',
+    wPenalty: opts.wPenalty ?? 0,
   };
   const st = stages(arch);
   const last = arch.layers.length - 1;
@@ -154,7 +162,14 @@ export function buildPlan(arch: Architecture, mode: NetMode, opts: PlanOptions =
       betaOffset,
       statsOffset: so,
       channels,
-      dual: act === 'dft' || act === 'first-spike' || act === 'membrane',
+      dual:
+        act === 'dft' ||
+        act === 'first-spike' ||
+        act === 'membrane' ||
+        (mode === 'ann' &&
+          options.wPenalty > 0 &&
+          weighted &&
+          !(i === 0 && arch.encoding.kind === 'direct')),
       countsSpikes: weighted,
     };
     return step;

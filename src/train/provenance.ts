@@ -60,6 +60,7 @@ export function provenanceOf(
       annActivation: a.activation,
       annBatchNorm: a.batchNorm,
       annBias: a.bias,
+      annWPenalty: a.wPenalty ?? 0,
       ...recipe('ann.', a.train),
     });
   }

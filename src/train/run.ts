@@ -229,6 +229,7 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
       batchNorm: ann.batchNorm,
       bias: ann.bias,
       annActivation: ann.activation,
+      wPenalty: ann.wPenalty ?? 0,
     };
     const annPlan = buildPlan(arch, 'ann', planOptions);
     if (state === null) {

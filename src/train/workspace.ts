@@ -94,6 +94,10 @@ export class Workspace {
   private readonly kern: Kernels;
   private readonly needGrad: boolean[] = [];
   private n = 0;
+  /** dL/d(frame loss) of the last {@link loss} with a gradient (1 / batch size). */
+  private gradWeight = 0;
+  /** The ANN's W penalty of the last forward pass, summed over its frames (plan.ts). */
+  private penaltySum = 0;
   /** Whether the last forward pass used batch statistics. */
   private trained = false;
 
@@ -291,6 +295,7 @@ export class Workspace {
     const n = this.n;
     const { steps } = this.plan;
     this.trained = train;
+    this.penaltySum = 0;
     let spikes = 0;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
@@ -325,6 +330,17 @@ export class Workspace {
         }
       }
       const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
+      const pen = this.plan.options.wPenalty;
+      if (pen > 0 && s.dual && this.plan.mode === 'ann') {
+        // wPenalty * mean over the layer's neurons of W^2, summed over the frames
+        const yf = st.y!.f32;
+        const ld = w.g.Cp;
+        let sq = 0;
+        for (let r = rows; r < 2 * rows; r++) {
+          for (let c = 0; c < s.channels; c++) sq += yf[r * ld + c]! * yf[r * ld + c]!;
+        }
+        this.penaltySum += (pen * sq) / (w.g.P * s.channels);
+      }
       const k = activate(this.kern, s.act!, st.y!, tout, ash);
       if (s.countsSpikes) spikes += k;
     }
@@ -373,6 +389,7 @@ export class Workspace {
     const firstSpike = this.plan.steps[last]!.act === 'first-spike';
     const g = gradWeight === null ? null : this.grad[last + 1]!.f32;
     const gq = gradWeight === null ? null : this.gLogits;
+    if (gradWeight !== null) this.gradWeight = gradWeight;
     let lossSum = 0;
     let correct = 0;
     for (let b = 0; b < this.n; b++) {
@@ -394,7 +411,7 @@ export class Workspace {
         for (let c = b * classes; c < (b + 1) * classes; c++) g[c] = skip ? 0 : gq[c]!;
       }
     }
-    return { lossSum, correct };
+    return { lossSum: lossSum + this.penaltySum, correct };
   }
 
   /** Backward pass: adds the parameter gradients into `grads` (flat, plan layout). */
@@ -420,6 +437,9 @@ export class Workspace {
       const w = st.w!;
       const rows = n * w.g.P;
       const ash = { rows, channels: s.channels, ld: w.g.Cp, dual: s.dual };
+      // d(wPenalty mean(W^2))/dW over this layer's neurons, as a batch mean
+      const pen = this.plan.options.wPenalty;
+      const penScale = pen > 0 ? (2 * pen * this.gradWeight) / (w.g.P * s.channels) : 0;
       activationBackward(
         this.kern,
         s.act!,
@@ -428,6 +448,7 @@ export class Workspace {
         this.stage[i + 1]!,
         this.gy,
         ash,
+        penScale,
       );
       let gz = this.gy;
       if (st.bn !== null) {

@@ -104,6 +104,11 @@ const cases: { name: string; mode: NetMode; opts: PlanOptions }[] = [
     opts: { batchNorm: true, annActivation: 'relu' },
   },
   { name: 'ReLU1 ANN with biases', mode: 'ann', opts: { bias: true } },
+  {
+    name: 'ReLU1 ANN with batch norm and the W penalty',
+    mode: 'ann',
+    opts: { batchNorm: true, wPenalty: 0.3 },
+  },
 ];
 
 describe('trainer gradients (float32 GEMM kernels) against finite differences of a float64 oracle', () => {

@@ -2,7 +2,7 @@
  * An independent double-precision forward pass of a training plan (CHW, gather loops, no GEMM,
  * no NHWC): the oracle the trainer's float32 GEMM workspace is checked against, with batch
  * norm (batch statistics over the frames of the batch, as one shard computes them), biases as
- * spikes at tau = 1, every activation, and the loss. Finite differences of its loss are the
+ * spikes at tau = 1, every activation, and the loss (with the ANN's W penalty). Finite differences of its loss are the
  * reference gradients.
  */
 import type { Activation, TrainPlan } from '../../src/train/plan.js';
@@ -63,6 +63,7 @@ export function oracleForward(
   );
   const stagesOut: Float64Array[][] = [cur];
   let piece = '';
+  let penalty = 0;
   const n = frames.length;
   let A: Float64Array[] = [];
   let Wsum: Float64Array[] = [];
@@ -168,6 +169,11 @@ export function oracleForward(
           }
       }
     }
+    if (plan.options.wPenalty > 0 && s.dual && plan.mode === 'ann') {
+      let sq = 0;
+      for (const ws of Wsum) for (let i = 0; i < size; i++) sq += ws[i]! * ws[i]!;
+      penalty += (plan.options.wPenalty * sq) / (n * size);
+    }
     cur = A.map((a, f) => {
       const out = new Float64Array(size);
       for (let i = 0; i < size; i++) {
@@ -191,5 +197,5 @@ export function oracleForward(
     const lse = Math.log(z.reduce((acc, v) => acc + Math.exp(v - m), 0)) + m;
     loss += lse - z[labels[f]!]!;
   });
-  return { loss: loss / n, stages: stagesOut, logits, piece };
+  return { loss: loss / n + penalty, stages: stagesOut, logits, piece };
 }

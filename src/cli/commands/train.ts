@@ -41,6 +41,7 @@ interface TrainCliOptions {
   snnBatchNorm?: boolean;
   annActivation: string;
   batchNorm?: boolean;
+  wPenalty: string;
   annOptimizer?: string;
   annLr?: string;
   annWeightDecay?: string;
@@ -81,6 +82,7 @@ const OPTION_PATHS: Record<string, string[]> = {
   snnBatchNorm: ['snnBatchNorm'],
   annActivation: ['ann.activation'],
   batchNorm: ['ann.batchNorm'],
+  wPenalty: ['ann.wPenalty'],
   annOptimizer: ['ann.train.optimizer.kind'],
   annLr: ['ann.train.optimizer.lr'],
   annWeightDecay: ['ann.train.optimizer.weightDecay'],
@@ -170,6 +172,11 @@ export function registerTrain(program: Command): void {
     .option('--ann-epochs <n>', 'epochs of ANN training for --init ann', '5')
     .option('--ann-activation <kind>', 'ANN hidden activation: relu1 (the paper) or relu', 'relu1')
     .option('--batch-norm', 'batch norm after every hidden layer of the ANN (folded afterwards)')
+    .option(
+      '--w-penalty <l>',
+      'ANN phase: add l * mean(W^2) per layer to the loss (W = sum of the weights of the nonzero inputs + bias; the DFT neuron equals ReLU1 when W = 0)',
+      '0',
+    )
     .option('--ann-optimizer <kind>', 'optimizer of the ANN phase (default: --optimizer)')
     .option('--ann-lr <rate>', 'learning rate of the ANN phase (default: --lr)')
     .option('--ann-weight-decay <wd>', 'weight decay of the ANN phase')
@@ -284,6 +291,7 @@ export function registerTrain(program: Command): void {
           activation: o.annActivation,
           batchNorm: o.batchNorm === true,
           bias: false,
+          wPenalty: num('--w-penalty', o.wPenalty, (x) => x >= 0, 'a number >= 0'),
           train: { ...t, epochs: config.annEpochs, logitScale: 1, optimizer: annOpt, skipLoss: 0 },
         };
       }
