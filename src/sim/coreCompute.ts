@@ -1,6 +1,6 @@
 import { coreBias, coreSops, evaluateCore, poolCore } from './core.js';
 import type { FrameSlot } from './frameResult.js';
-import { IntSops } from './intSops.js';
+import type { IntSops } from './intSops.js';
 import type { SimSetup } from './setup.js';
 
 /**
@@ -20,11 +20,8 @@ export class CoreCompute {
     private readonly setup: SimSetup,
     slots: number,
   ) {
-    const s = setup;
-    this.int =
-      s.sopMode === 'int'
-        ? new IntSops(s.network, s.conn.links, s.stages, slots, s.stepsPerWindow!)
-        : null;
+    this.int = setup.intSops;
+    this.int?.useSlots(slots);
   }
 
   /** Bytes the integer engine holds (levels, accumulators), 0 on the fixed-point path. */

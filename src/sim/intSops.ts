@@ -101,61 +101,56 @@ export function intSopsBlocker(
 
 /** Bytes rounded up to 16 (v128 alignment). */
 const align16 = (n: number) => (n + 15) & ~15;
+const PAGE = 65536;
 
 /** The integer SOP engine of one simulation (see the file comment). */
 export class IntSops {
   private readonly ex: SopsExports;
-  private readonly i32: Int32Array;
+  private i32: Int32Array;
   /** Byte offset of each link's int8 levels. */
   private readonly qOff: Int32Array;
   /** Byte offsets of the accumulators `a` and `w'` per (slot, stage): `slot * stages + stage`. */
-  private readonly aOff: Int32Array;
-  private readonly wOff: Int32Array;
+  private aOff = new Int32Array(0);
+  private wOff = new Int32Array(0);
+  private readonly memory: WebAssembly.Memory;
+  /** Where the accumulators start, and the bytes of one slot's. */
+  private readonly accBase: number;
+  private readonly accBytes: number;
+  private readonly onChip: Uint8Array;
   /** Int32 index of the spike buffer. */
   private readonly spk: number;
   /** Bias levels per stage (per output channel), or null. */
   private readonly biasQ: (Int32Array | null)[];
-  /** Bytes of the module's memory (reported as the SOP tables' footprint). */
-  readonly bytes: number;
 
   constructor(
     net: Network,
     private readonly links: readonly LayerLink[],
     private readonly all: readonly StageInfo[],
-    slots: number,
     private readonly steps: number,
   ) {
     const lv = net.levels!;
-    const S = all.length;
     let off = 0;
     const qOff = new Int32Array(links.length);
     links.forEach((l, i) => {
       qOff[i] = off;
       off = align16(off + lv.layers[l.targetStage - 1]!.weights.length);
     });
-    const onChip = new Uint8Array(S);
+    const onChip = new Uint8Array(all.length);
     for (const l of links) onChip[l.targetStage] = 1;
-    this.aOff = new Int32Array(slots * S).fill(-1);
-    this.wOff = new Int32Array(slots * S).fill(-1);
-    for (let s = 0; s < slots; s++) {
-      for (let t = 0; t < S; t++) {
-        if (!onChip[t]) continue;
-        this.aOff[s * S + t] = off;
-        off = align16(off + 4 * all[t]!.size);
-        this.wOff[s * S + t] = off;
-        off = align16(off + 4 * all[t]!.size);
-      }
-    }
     let spikes = 0;
     for (const l of links) spikes = Math.max(spikes, all[l.emitStage]!.size);
     this.spk = off >> 2;
     off = align16(off + 32 * spikes);
-    this.bytes = off;
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(off / 65536)) });
-    const instance = new WebAssembly.Instance(sopsModule()!, { env: { memory } });
+    this.accBase = off;
+    this.accBytes = 0;
+    for (let t = 0; t < all.length; t++)
+      if (onChip[t]) this.accBytes += 2 * align16(4 * all[t]!.size);
+    this.onChip = onChip;
+    this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(off / PAGE)) });
+    const instance = new WebAssembly.Instance(sopsModule()!, { env: { memory: this.memory } });
     this.ex = instance.exports as unknown as SopsExports;
-    this.i32 = new Int32Array(memory.buffer);
-    const i8 = new Int8Array(memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    const i8 = new Int8Array(this.memory.buffer);
     links.forEach((l, i) => {
       reorder(l, lv.layers[l.targetStage - 1]!.weights, i8, qOff[i]!);
     });
@@ -164,6 +159,42 @@ export class IntSops {
       const b = t > 0 && onChip[t] ? lv.layers[t - 1]!.bias : null;
       return b === null || b === undefined ? null : Int32Array.from(b);
     });
+  }
+
+  /** Bytes of the module's memory: levels, spike buffer, accumulators of the slots laid out. */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /**
+   * Lays out accumulators for `slots` frame slots (a run's frames in flight), growing the memory
+   * when a run needs more than the previous ones. The levels stay where they are.
+   */
+  useSlots(slots: number): void {
+    const S = this.all.length;
+    if (slots * S > this.aOff.length) {
+      const need = this.accBase + slots * this.accBytes;
+      const have = this.memory.buffer.byteLength;
+      if (need > have) {
+        // (@types/node's WebAssembly.Memory lacks `grow`, which every engine has)
+        (this.memory as unknown as { grow(pages: number): number }).grow(
+          Math.ceil((need - have) / PAGE),
+        );
+      }
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.aOff = new Int32Array(slots * S).fill(-1);
+      this.wOff = new Int32Array(slots * S).fill(-1);
+      let off = this.accBase;
+      for (let s = 0; s < slots; s++) {
+        for (let t = 0; t < S; t++) {
+          if (!this.onChip[t]) continue;
+          this.aOff[s * S + t] = off;
+          off += align16(4 * this.all[t]!.size);
+          this.wOff[s * S + t] = off;
+          off += align16(4 * this.all[t]!.size);
+        }
+      }
+    }
   }
 
   /** Clears the accumulators of frame slot `slot`. */

@@ -8,7 +8,7 @@ import { type NetworkArith, networkArith } from '../snn/arith.js';
 import { type Network, paperNeuronCount, type StageInfo, stages } from '../snn/network.js';
 import { biasBits, quantizeBias, quantizeNetwork } from '../snn/quantize.js';
 import { buildConnectivity, type Connectivity } from './connectivity.js';
-import { intSopsBlocker } from './intSops.js';
+import { IntSops, intSopsBlocker } from './intSops.js';
 
 /** Builds a fresh network-on-chip for one run (a network is attached to one kernel only). */
 export type NocFactory = (
@@ -55,6 +55,11 @@ export interface SimSetup {
    */
   sopMode: 'int' | 'fixed';
   sopModeReason: string | null;
+  /**
+   * The integer engine (its levels laid out once per setup; each run lays out its accumulators),
+   * null on the fixed-point path. Runs of one setup use it one after another, never at once.
+   */
+  intSops: IntSops | null;
   stages: StageInfo[];
   mapping: Mapping;
   conn: Connectivity;
@@ -147,6 +152,7 @@ export function prepareSimulation(
     arith,
     sopMode,
     sopModeReason: blocker,
+    intSops: sopMode === 'int' ? new IntSops(network, conn.links, all, stepsPerWindow!) : null,
     stages: all,
     mapping,
     conn,
