@@ -66,6 +66,28 @@ function termsOf(x: Float32Array, scale: number): Float64Array {
   return out;
 }
 
+/**
+ * A layer's arithmetic whose `wAcc` table (8 bytes per weight: 120 MB for VGG16) is computed on
+ * first use and kept: the integer SOP path of the simulator (src/sim/intSops.ts) never reads it.
+ */
+function lazyTerms(
+  weights: Float32Array,
+  scale: number,
+  bAcc: Float64Array | null,
+  neuron: NeuronEval,
+): LayerArith {
+  let wAcc: Float64Array | null = null;
+  return {
+    weights,
+    get wAcc() {
+      wAcc ??= termsOf(weights, scale);
+      return wAcc;
+    },
+    bAcc,
+    neuron,
+  };
+}
+
 /** The arithmetic of `net` in a time mode (`stepsPerWindow` null or 0: exact time). */
 export function networkArith(net: Network, stepsPerWindow: number | null): NetworkArith {
   const steps = stepsPerWindow || null;
@@ -79,12 +101,7 @@ export function networkArith(net: Network, stepsPerWindow: number | null): Netwo
         if (l.kind !== 'conv' && l.kind !== 'dense') return null;
         const weights = net.weights[i]!;
         const b = layerBias(net, i);
-        return {
-          weights,
-          wAcc: termsOf(weights, ACC_ONE),
-          bAcc: b === null ? null : termsOf(b, ACC_ONE),
-          neuron,
-        };
+        return lazyTerms(weights, ACC_ONE, b === null ? null : termsOf(b, ACC_ONE), neuron);
       }),
     };
   }
@@ -95,12 +112,12 @@ export function networkArith(net: Network, stepsPerWindow: number | null): Netwo
     layers: lv.layers.map((l) =>
       l === null
         ? null
-        : {
-            weights: l.weights,
-            wAcc: termsOf(l.weights, G),
-            bAcc: l.bias === null ? null : termsOf(l.bias, G),
-            neuron: new LevelNeuron(l.scale, G, steps),
-          },
+        : lazyTerms(
+            l.weights,
+            G,
+            l.bias === null ? null : termsOf(l.bias, G),
+            new LevelNeuron(l.scale, G, steps),
+          ),
     ),
   };
 }
