@@ -27,6 +27,7 @@ import { idealHopNs, type NocParams } from '../src/hardware/noc/params.js';
 import type { EventTarget, Kernel } from '../src/kernel/kernel.js';
 import { simulateFrames } from '../src/sim/run.js';
 import { prepareSimulation, type SimSetup } from '../src/sim/setup.js';
+import { synapseCount, weightCount } from '../src/snn/network.js';
 import { quantizeNetwork } from '../src/snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../src/snn/reference.js';
 import { best, cifarFrames, cpuMs, modelNetwork, ms } from './lib/frames.js';
@@ -162,6 +163,26 @@ function benchVgg16(): void {
   console.log(
     `  untrained-weight calibration ${calibrateMs.toFixed(0)} ms, setup (quantize, map, tables) ${setupMs.toFixed(0)} ms; peak RSS ${mb(peakRss)}`,
   );
+  console.log(`  ${memoryLine(setup)}`);
+}
+
+/**
+ * The SOP tables' bytes per synapse (stored weight) and per synaptic connection: the integer
+ * engine's memory (int8 levels, spike buffer, accumulators), or the float path's `w` + `wq`.
+ */
+function memoryLine(setup: SimSetup): string {
+  const st = setup.stages;
+  let weights = 0;
+  for (let i = 1; i < st.length; i++) {
+    const layer = st[i]!.layer;
+    if (layer !== null && st[i]!.weighted) weights += weightCount(layer, st[i - 1]!.shape);
+  }
+  const bytes =
+    setup.intSops !== null
+      ? setup.intSops.bytes
+      : setup.conn.links.reduce((n, l) => n + l.w.byteLength + l.wq.byteLength, 0);
+  const synapses = synapseCount(setup.network.arch);
+  return `SOP tables (${setup.sopMode} path): ${mb(bytes)}, ${(bytes / weights).toFixed(2)} bytes per weight, ${(bytes / synapses).toFixed(3)} per synapse (${synapses.toLocaleString('en')} synapses)`;
 }
 
 function benchMnist(frames: number): void {
