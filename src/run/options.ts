@@ -53,7 +53,12 @@ export interface SimulateOptions {
   traceSpikes?: string;
   /** Write results files (default true); false: only compute the RunResult. */
   write?: boolean;
-  /** Environment for `TTFSIM_CIFAR10_DIR` (default `process.env`). */
+  /**
+   * Folder of the calibrated-weights cache (src/run/calibrationCache.ts); null: no cache.
+   * Default: `TTFSIM_CACHE_DIR` (`off`: none), else `$XDG_CACHE_HOME/ttfsim` or `~/.cache/ttfsim`.
+   */
+  cacheDir?: string | null;
+  /** Environment for `TTFSIM_CIFAR10_DIR` and `TTFSIM_CACHE_DIR` (default `process.env`). */
   env?: Record<string, string | undefined>;
 }
 

@@ -10,6 +10,7 @@ import { type LoadedModel, loadModel } from '../model/load.js';
 import { type Network, paperNeuronCount } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { PROJECT_ROOT, VERSION } from '../util/version.js';
+import { defaultCacheDir } from './calibrationCache.js';
 import { resolveFrameData } from './frameData.js';
 import type { FrameRange } from './frames.js';
 import { checkOptions } from './optionChecks.js';
@@ -100,7 +101,8 @@ export function resolveRun(opts: SimulateOptions): ResolvedRun {
   const mapping = mapNetwork(model.arch, config, { model: model.manifest.name });
   checkNocMemory(config, mapping.meshWidth, mapping.meshHeight, noc);
   const data = resolveFrameData(opts, model);
-  const { network, note } = runNetwork(model, data.dataset, seed, stepsPerWindow);
+  const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(opts.env) : opts.cacheDir;
+  const { network, note } = runNetwork(model, data.dataset, seed, stepsPerWindow, cacheDir);
   const notes = note === null ? data.notes : [...data.notes, note];
   const { range, inputSha256 } = data;
   const key = JSON.stringify({
