@@ -46,6 +46,42 @@ export function sopCount(link: LayerLink, core: SimCore, j: number): number {
   return (core.channelEnd - core.channelStart) * (oyHi - oyLo + 1) * nx;
 }
 
+/** Scratch for {@link convTargets} in the SOP loops (no allocation per spike). */
+const TARGETS = new Int32Array(7);
+
+/**
+ * The conv targets of emitted neuron `j` of `link` on the output rows `[r0, r1]` of a core: writes
+ * its input channel, row and column and its target rows and columns (`convTargetRange` of
+ * connectivity.ts, rows clipped to the core's band) into `out` as `[ic, iy, ix, oyLo, oyHi,
+ * oxLo, oxHi]`; false when it has no target there. One home for the fixed-point loops below and
+ * the integer ones (intSops.ts).
+ */
+export function convTargets(
+  link: LayerLink,
+  r0: number,
+  r1: number,
+  j: number,
+  out: Int32Array,
+): boolean {
+  const inW = link.inW;
+  const ix = j % inW;
+  const rest = (j - ix) / inW;
+  const iy = rest % link.inH;
+  const oyLo = Math.max(r0, link.rowLo[iy]!);
+  const oyHi = Math.min(r1, link.rowHi[iy]!);
+  const oxLo = link.colLo[ix]!;
+  const oxHi = link.colHi[ix]!;
+  if (oyLo > oyHi || oxLo > oxHi) return false;
+  out[0] = (rest - iy) / link.inH;
+  out[1] = iy;
+  out[2] = ix;
+  out[3] = oyLo;
+  out[4] = oyHi;
+  out[5] = oxLo;
+  out[6] = oxHi;
+  return true;
+}
+
 /**
  * The SOPs of `count` spikes (emitted neurons `js[0..count)`, values `tauIn[j]`) on the targets
  * held by `core`, a receiving core of `link`. Returns the number of SOPs.
@@ -87,8 +123,6 @@ export function coreSops(
     }
     return count * (c1 - c0);
   }
-  const inW = link.inW;
-  const inH = link.inH;
   const k = link.kernel;
   const kk = k * k;
   const stride = link.stride;
@@ -99,24 +133,17 @@ export function coreSops(
   const rowStep = stride * k;
   const r0 = core.rowStart;
   const r1 = core.rowEnd - 1;
-  const rowLo = link.rowLo;
-  const rowHi = link.rowHi;
-  const colLo = link.colLo;
-  const colHi = link.colHi;
+  const t = TARGETS;
   for (let i = 0; i < count; i++) {
     const j = js[i]!;
-    const ix = j % inW;
-    const rest = (j - ix) / inW;
-    const iy = rest % inH;
-    const ic = (rest - iy) / inH;
-    // Target rows and columns (connectivity.ts, convTargetRange), rows clipped to the band.
-    const rl = rowLo[iy]!;
-    const rh = rowHi[iy]!;
-    const oyLo = Math.max(r0, rl);
-    const oyHi = Math.min(r1, rh);
-    const oxLo = colLo[ix]!;
-    const nx = colHi[ix]! - oxLo + 1;
-    if (oyLo > oyHi || nx <= 0) continue;
+    if (!convTargets(link, r0, r1, j, t)) continue;
+    const ic = t[0]!;
+    const iy = t[1]!;
+    const ix = t[2]!;
+    const oyLo = t[3]!;
+    const oyHi = t[4]!;
+    const oxLo = t[5]!;
+    const nx = t[6]! - oxLo + 1;
     const tauS = tauIn[j]! * tauScale;
     let wBase =
       (ic * outC + c0) * kk + (iy + padding - oyLo * stride) * k + ix + padding - oxLo * stride;

@@ -4,6 +4,7 @@ import type { NeuronEval } from '../snn/arith.js';
 import type { Network, StageInfo } from '../snn/network.js';
 import { PROJECT_ROOT } from '../util/version.js';
 import type { LayerLink, SimCore } from './connectivity.js';
+import { convTargets } from './core.js';
 
 /**
  * Integer SOPs in the chip's own mode: k-bit weight levels on a grid of `n` steps per window.
@@ -121,6 +122,8 @@ export class IntSops {
   private readonly spk: number;
   /** Bias levels per stage (per output channel), or null. */
   private readonly biasQ: (Int32Array | null)[];
+  /** Scratch of `convTargets`. */
+  private readonly targets = new Int32Array(7);
 
   constructor(
     net: Network,
@@ -241,33 +244,22 @@ export class IntSops {
       this.ex.denseSops(this.spk << 2, count, this.qOff[li]!, a, w, link.outC, c0, nc);
       return;
     }
-    const { inW, inH, kernel: K, stride, padding, outC } = link;
+    const { kernel: K, stride, padding, outC } = link;
     const block = K * K * outC;
     const r0 = core.rowStart;
     const r1 = core.rowEnd - 1;
-    const rowLo = link.rowLo;
-    const rowHi = link.rowHi;
-    const colLo = link.colLo;
-    const colHi = link.colHi;
+    const tg = this.targets;
     let m = 0;
     for (let i = 0; i < count; i++) {
       const j = js[i]!;
-      const ix = j % inW;
-      const rest = (j - ix) / inW;
-      const iy = rest % inH;
-      const ic = (rest - iy) / inH;
-      const oyLo = Math.max(r0, rowLo[iy]!);
-      const oyHi = Math.min(r1, rowHi[iy]!);
-      const oxLo = colLo[ix]!;
-      const oxHi = colHi[ix]!;
-      if (oyLo > oyHi || oxLo > oxHi) continue;
-      i32[p] = ic * block;
-      i32[p + 1] = iy + padding;
-      i32[p + 2] = ix + padding;
-      i32[p + 3] = oyLo;
-      i32[p + 4] = oyHi;
-      i32[p + 5] = oxLo;
-      i32[p + 6] = oxHi;
+      if (!convTargets(link, r0, r1, j, tg)) continue;
+      i32[p] = tg[0]! * block;
+      i32[p + 1] = tg[1]! + padding;
+      i32[p + 2] = tg[2]! + padding;
+      i32[p + 3] = tg[3]!;
+      i32[p + 4] = tg[4]!;
+      i32[p + 5] = tg[5]!;
+      i32[p + 6] = tg[6]!;
       i32[p + 7] = Math.round(tauIn[j]! * n);
       p += 8;
       m++;
