@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { inFile, UserError } from '../util/errors.js';
 import { parseJsonStrict } from '../util/json.js';
 import { PROJECT_ROOT } from '../util/version.js';
 import { nocSchema } from './noc/params.js';
@@ -216,6 +216,17 @@ function issuePath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** The field of a zod error's first issue (`energy.sopEnergyPj`; an unknown key's own path). */
+export function firstIssueField(error: z.ZodError): string | undefined {
+  const issue = error.issues[0];
+  if (issue === undefined) return undefined;
+  const at = issuePath(issue.path);
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
+    return at === '' ? issue.keys[0] : `${at}.${issue.keys[0]}`;
+  }
+  return at === '' ? undefined : at;
+}
+
 /** One line per zod issue: `energy.sopEnergyPj: expected number, received string`. */
 export function formatIssues(error: z.ZodError): string {
   return error.issues
@@ -256,16 +267,27 @@ export function parseOverride(override: string): { path: string[]; value: unknow
 
 /**
  * Validates a raw config object (after overrides): the merged object must satisfy the schema.
- * `file` names where it came from in error messages.
+ * `file` names where it came from in error messages (`label`, if given, is shown instead, e.g.
+ * the file with its overrides); the `UserError` carries `file` and the first wrong `field`.
  */
-export function parseHardwareConfig(raw: unknown, file = '<hardware config>'): HardwareConfig {
+export function parseHardwareConfig(
+  raw: unknown,
+  file = '<hardware config>',
+  label = file,
+): HardwareConfig {
   let input = raw;
   if (isPlainObject(raw) && '$schema' in raw) {
     const { $schema: _ignored, ...rest } = raw;
     input = rest;
   }
   const result = hardwareConfigSchema.safeParse(input);
-  if (!result.success) throw new UserError(`${file}: ${formatIssues(result.error)}`);
+  if (!result.success) {
+    const field = firstIssueField(result.error);
+    throw new UserError(`${label}: ${formatIssues(result.error)}`, {
+      file,
+      ...(field !== undefined ? { field } : {}),
+    });
+  }
   return result.data;
 }
 
@@ -274,7 +296,7 @@ export function resolveHardwareConfigPath(nameOrPath: string): string {
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.includes('\\');
   if (looksLikePath || existsSync(nameOrPath)) {
     const path = resolve(nameOrPath);
-    if (!existsSync(path)) throw new UserError(`${nameOrPath}: hardware config file not found`);
+    if (!existsSync(path)) throw inFile(nameOrPath, 'hardware config file not found');
     return path;
   }
   const file = nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`;
@@ -311,9 +333,9 @@ export function loadHardwareConfig(
   try {
     raw = parseJsonStrict(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UserError(`${shown}: not valid JSON (${(err as Error).message})`);
+    throw inFile(shown, `not valid JSON (${(err as Error).message})`);
   }
-  if (!isPlainObject(raw)) throw new UserError(`${shown}: expected a JSON object`);
+  if (!isPlainObject(raw)) throw inFile(shown, 'expected a JSON object');
   let merged: Record<string, unknown> = raw;
   for (const o of overrides) {
     const { path: fieldPath, value } = parseOverride(o);
@@ -325,7 +347,7 @@ export function loadHardwareConfig(
     }
   }
   const label = overrides.length > 0 ? `${shown} (with --set ${overrides.join(' ')})` : shown;
-  return parseHardwareConfig(merged, label);
+  return parseHardwareConfig(merged, shown, label);
 }
 
 /** Dotted paths and values of every number in a config (the figures that need a source). */

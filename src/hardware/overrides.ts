@@ -37,15 +37,18 @@ export function checkFieldPath(root: z.ZodType, path: readonly string[], overrid
       if (!Object.hasOwn(shape, key)) {
         throw new UserError(
           `--set ${override}: ${at}: unknown field (${where} has ${Object.keys(shape).join(', ')})`,
+          { field: at },
         );
       }
       schema = shape[key]!;
     } else if (s instanceof z.ZodRecord) {
-      if (PROTOTYPE_KEYS.has(key)) throw new UserError(`--set ${override}: ${at}: not a valid key`);
+      if (PROTOTYPE_KEYS.has(key))
+        throw new UserError(`--set ${override}: ${at}: not a valid key`, { field: at });
       schema = s.def.valueType as z.ZodType;
     } else {
       throw new UserError(
         `--set ${override}: ${at}: unknown field (${where} is a value, not a section)`,
+        { field: at },
       );
     }
   }

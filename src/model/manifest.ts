@@ -281,7 +281,10 @@ export function zodToUserError(file: string, error: z.ZodError, input: unknown):
     .slice(0, 3)
     .map((i) => `${formatPath(i.path)}: ${issueMessage(i, input)}`);
   const more = error.issues.length > 3 ? ` (and ${error.issues.length - 3} more problems)` : '';
-  return inFile(file, parts.join('; ') + more);
+  const first = error.issues[0];
+  const path: PropertyKey[] = first === undefined ? [] : [...first.path];
+  if (first?.code === 'unrecognized_keys' && first.keys.length > 0) path.push(first.keys[0]!);
+  return inFile(file, parts.join('; ') + more, path.length > 0 ? formatPath(path) : undefined);
 }
 
 /**

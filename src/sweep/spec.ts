@@ -16,7 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues } from '../hardware/config.js';
+import { firstIssueField, formatIssues } from '../hardware/config.js';
 import { inFile } from '../util/errors.js';
 import { parseJsonStrict } from '../util/json.js';
 
@@ -223,7 +223,8 @@ export interface LoadedSpec {
 /** Validates a raw spec object; `file` names it in errors. */
 export function parseSweepSpec(raw: unknown, file = '<sweep spec>'): SweepSpec {
   const result = sweepSpecSchema.safeParse(raw);
-  if (!result.success) throw inFile(file, formatIssues(result.error));
+  if (!result.success)
+    throw inFile(file, formatIssues(result.error), firstIssueField(result.error));
   return result.data;
 }
 
