@@ -20,6 +20,8 @@ const LAYERS = [
   'report',
   'run',
   'sweep',
+  'api',
+  'testing',
   'cli',
 ];
 

@@ -63,7 +63,7 @@ for (const c of cases) {
     }
     const { r, wallS, cpuS, flitHopsPerS } = best;
     console.log(
-      `${c.timing.padEnd(8)} ${rate.toFixed(2).padStart(5)}  ${r.acceptedFlitRate.toFixed(3).padStart(8)}  ${r.avgPacketLatency.toFixed(1).padStart(7)}  ${String(r.flitHops).padStart(10)}  ${wallS.toFixed(2).padStart(8)}  ${(flitHopsPerS / 1e6).toFixed(2).padStart(14)}  ${cpuS.toFixed(2).padStart(6)}  ${(r.flitHops / cpuS / 1e6).toFixed(2).padStart(18)}`,
+      `${c.timing.padEnd(8)} ${rate.toFixed(2).padStart(5)}  ${r.acceptedFlitRate.toFixed(3).padStart(8)}  ${(r.avgPacketLatency ?? Number.NaN).toFixed(1).padStart(7)}  ${String(r.flitHops).padStart(10)}  ${wallS.toFixed(2).padStart(8)}  ${(flitHopsPerS / 1e6).toFixed(2).padStart(14)}  ${cpuS.toFixed(2).padStart(6)}  ${(r.flitHops / cpuS / 1e6).toFixed(2).padStart(18)}`,
     );
   }
 }

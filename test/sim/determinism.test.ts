@@ -7,7 +7,7 @@ import { simulateFrames } from '../../src/sim/run.js';
 import { prepareSimulation } from '../../src/sim/setup.js';
 import { untrainedNetwork } from '../../src/sim/untrained.js';
 import { ACC_ONE, toAcc } from '../../src/snn/neuron.js';
-import { archArb, inputArb, networkAndInputArb } from '../snn/arb.js';
+import { archArb, inputArb, networkAndInputArb } from '../../src/testing/index.js';
 
 describe('SOP rounding', () => {
   it('the inlined round in the SOP loops is toAcc, bit for bit', () => {

@@ -6,8 +6,8 @@ import type { SimFrameResult } from '../../src/sim/frameResult.js';
 import { simulateFrames } from '../../src/sim/run.js';
 import { prepareSimulation, type SimOptions } from '../../src/sim/setup.js';
 import type { Network } from '../../src/snn/network.js';
+import { inputArb, networkAndInputArb } from '../../src/testing/index.js';
 import { UserError } from '../../src/util/errors.js';
-import { inputArb, networkAndInputArb } from '../snn/arb.js';
 
 /**
  * Integer SOPs (src/sim/intSops.ts) against the fixed-point path (core.ts), where both apply:

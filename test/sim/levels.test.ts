@@ -7,9 +7,9 @@ import { prepareSimulation } from '../../src/sim/setup.js';
 import type { Architecture, Network } from '../../src/snn/network.js';
 import { quantizeNetwork } from '../../src/snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../../src/snn/reference.js';
+import { networkAndInputArb } from '../../src/testing/index.js';
 import { ExactForward } from '../../src/train/exact.js';
 import { UserError } from '../../src/util/errors.js';
-import { networkAndInputArb } from '../snn/arb.js';
 import { levelOracle } from '../snn/levelOracle.js';
 
 /**

@@ -12,9 +12,8 @@ import { prepareSimulation } from '../../src/sim/setup.js';
 import type { Network } from '../../src/snn/network.js';
 import { quantizeNetwork } from '../../src/snn/quantize.js';
 import { prepareNetwork, referenceForward } from '../../src/snn/reference.js';
+import { bruteTraffic, inputArb, networkAndInputArb } from '../../src/testing/index.js';
 import { UserError } from '../../src/util/errors.js';
-import { inputArb, networkAndInputArb } from '../snn/arb.js';
-import { bruteTraffic } from './oracle.js';
 
 /**
  * Maps with `neuronsPerCore` cores, doubling it while the mapping rejects the network (a row

@@ -6,7 +6,7 @@ import { simulateFrames } from '../../src/sim/run.js';
 import { prepareSimulation } from '../../src/sim/setup.js';
 import { windowCount } from '../../src/snn/network.js';
 import { prepareNetwork, referenceForward } from '../../src/snn/reference.js';
-import { networkAndInputArb } from '../snn/arb.js';
+import { networkAndInputArb } from '../../src/testing/index.js';
 
 function runFrames(
   c: { net: Parameters<typeof prepareSimulation>[0]; input: Float32Array },

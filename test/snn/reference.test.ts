@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { convAnalog } from '../../src/snn/layers.js';
 import { layerBias, type Network, stages } from '../../src/snn/network.js';
 import { prepareNetwork, referenceBatch, referenceForward } from '../../src/snn/reference.js';
-import { networkAndInputArb } from './arb.js';
+import { networkAndInputArb } from '../../src/testing/index.js';
 
 /**
  * An independent oracle: the whole network simulated literally in time on a grid of `n` steps

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stages } from '../../src/snn/network.js';
 import { quantizeNetwork } from '../../src/snn/quantize.js';
 import { prepareNetwork, referenceBatch, referenceForward } from '../../src/snn/reference.js';
+import { networkAndInputArb } from '../../src/testing/index.js';
 import { ExactForward } from '../../src/train/exact.js';
 import { measureExact } from '../../src/train/measure.js';
-import { networkAndInputArb } from '../snn/arb.js';
 
 describe('fast exact forward pass (measurement)', () => {
   it('rounds like the reference on exact ties (weights and biases with a 2^-33 bit: ties to even)', () => {

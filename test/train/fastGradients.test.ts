@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/kernel/rng.js';
 import type { Architecture } from '../../src/snn/network.js';
+import { archArb } from '../../src/testing/index.js';
 import { buildPlan, type NetMode, type PlanOptions, type TrainPlan } from '../../src/train/plan.js';
 import { Workspace } from '../../src/train/workspace.js';
-import { archArb } from '../snn/arb.js';
 import { smallArch } from './helpers.js';
 import { oracleForward } from './oracle.js';
 

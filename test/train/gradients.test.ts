@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/kernel/rng.js';
 import type { Architecture, Network } from '../../src/snn/network.js';
 import { prepareNetwork, referenceForward } from '../../src/snn/reference.js';
+import { archArb, inputArb, weightsArb } from '../../src/testing/index.js';
 import { flattenWeights } from '../../src/train/init.js';
 import { buildPlan, layerViews } from '../../src/train/plan.js';
 import { Workspace } from '../../src/train/workspace.js';
-import { archArb, inputArb, weightsArb } from '../snn/arb.js';
 import { pieceSignature, referenceLoss, smallArch, trainerGradient } from './helpers.js';
 
 function randomNetwork(arch: Architecture, seed: number): Network {

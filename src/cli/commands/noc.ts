@@ -200,19 +200,24 @@ function runNocCommand(opts: NocOptions): void {
   const wallS = (performance.now() - started) / 1000;
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({ mesh: opts.mesh, traffic: opts.traffic, routing: params.routing, ...r, pastSaturation: pastSaturation(r), wallSeconds: wallS })}\n`,
+      `${JSON.stringify({ mesh: opts.mesh, traffic: opts.traffic, routing: params.routing, ...r, wallSeconds: wallS })}\n`,
     );
     return;
   }
   const u = r.latencyUnit;
+  const latency =
+    r.avgPacketLatency === null
+      ? `n/a (${r.latencyNote})`
+      : `${r.avgPacketLatency.toFixed(2)} ${u} (zero-load ${r.avgZeroLoadLatency!.toFixed(2)}, congestion ${(r.avgPacketLatency - r.avgZeroLoadLatency!).toFixed(2)}; p50 ${r.p50PacketLatency!.toFixed(1)}, p99 ${r.p99PacketLatency!.toFixed(1)}, max ${r.maxPacketLatency!.toFixed(1)})`;
+  const past = pastSaturation(r) ? ` -- past saturation (${r.saturationReasons.join(', ')})` : '';
   process.stdout.write(
     `${[
       `mesh ${opts.mesh}, ${opts.traffic} traffic, ${params.routing} routing, ${params.timing} timing, ${packetFlits}-flit packets`,
       `offered load          ${r.offeredFlitRate} flits/node/cycle${r.timing === 'async' ? ` (cycle = ${r.cycleNs} ns)` : ''}`,
       `accepted throughput   ${r.acceptedFlitRate.toFixed(4)} flits/node/cycle`,
-      `avg packet latency    ${r.avgPacketLatency.toFixed(2)} ${u} (zero-load ${r.avgZeroLoadLatency.toFixed(2)}, congestion ${(r.avgPacketLatency - r.avgZeroLoadLatency).toFixed(2)}; p50 ${r.p50PacketLatency.toFixed(1)}, p99 ${r.p99PacketLatency.toFixed(1)}, max ${r.maxPacketLatency.toFixed(1)})`,
-      `avg hops              ${r.avgHops.toFixed(3)} links`,
-      `packets measured      ${r.packets} (${r.packetsDelivered} delivered)${pastSaturation(r) ? ' -- past saturation' : ''}`,
+      `avg packet latency    ${latency}`,
+      `avg hops              ${r.avgHops === null ? 'n/a' : `${r.avgHops.toFixed(3)} links`}`,
+      `packets measured      ${r.packets} (${r.packetsDelivered} delivered${r.undrained ? `, the rest still in flight when the drain gave up after ${r.drainedCycles} cycles` : ''})${past}`,
       `wall time             ${wallS.toFixed(2)} s (${(r.flitHops / wallS / 1e6).toFixed(2)} M flit-hops/s)`,
     ].join('\n')}\n`,
   );

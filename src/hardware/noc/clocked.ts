@@ -31,10 +31,13 @@ export type TailFn = (worm: number, node: number, cycle: number) => void;
  *     ports requesting it; winners cross the switch.
  *
  * A flit that wins in cycle c leaves its FIFO at c + sa, reaches the next input buffer at
- * c + sa + xb + link (a sink at c + sa + xb) and returns its credit at max(c + 1, c + sa +
- * credit). The front flit of a FIFO may compete from max(arrival + (head ? rc + va : 0),
+ * c + sa + xb + link (a sink at c + sa + xb + ejection) and returns its credit at max(c + 1, c +
+ * sa + credit). The front flit of a FIFO may compete from max(arrival + (head ? rc + va : 0),
  * departure of its predecessor + 1): route computation and VC allocation run from the head's
- * arrival, overlapped with the flits ahead of it. Arrivals and credits
+ * arrival, overlapped with the flits ahead of it; with `vcTurnaround` a head may compete only
+ * from max(arrival, departure of its predecessor + 1) + rc + va (BookSim's iq router). A flit
+ * moved out of a source queue in cycle c lands in the local input buffer at c + injection.
+ * Arrivals and credits
  * caused by cycle c land in later cycles, so the routers of one cycle are independent and the
  * order in which they are visited does not matter.
  */
@@ -81,7 +84,9 @@ export class ClockedFabric extends Fabric implements EventTarget {
   ) {
     super(meshWidth, meshHeight, vcs, depthFlits, routeFn, adaptive, st, 1);
     this.integrateOnChange = false;
-    const span = Math.max(st.sa + st.xb + st.link, st.sa + st.credit, 1) + 2;
+    const span =
+      Math.max(st.sa + st.xb + st.link, st.sa + st.xb + st.eject, st.sa + st.credit, st.inject, 1) +
+      2;
     let size = 4;
     while (size < span) size *= 2;
     this.wheel = Array.from({ length: size }, () => new Int32Array(64));
@@ -259,7 +264,8 @@ export class ClockedFabric extends Fabric implements EventTarget {
       const h = this.srcHead[r];
       if (h < this.srcLen[r] && entry[this.srcQueue[r][h]] <= c) {
         const q = this.injectOne(r, c);
-        if (q >= 0 && this.buf.count(q) === 1) this.frontChanged(q);
+        // (Through an injection channel the flit lands later: `arrive` sees to it.)
+        if (q >= 0 && this.st.inject === 0 && this.buf.count(q) === 1) this.frontChanged(q);
       }
     }
     // VCs whose front flit may compete from this cycle on.
@@ -332,7 +338,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
       for (let m = lastReq; m !== 0; m &= m - 1) {
         const o = 31 - Math.clz32(m & -m);
         this.reserve(q, r, o);
-        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb + s.eject : c + s.sa + s.xb + s.link;
         this.depart(q, r, p, o, c, c + s.sa, tArrive);
       }
       return;
@@ -371,7 +377,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
       for (let m = g; m !== 0; m &= m - 1) {
         const o = 31 - Math.clz32(m & -m);
         this.reserve(q, r, o);
-        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb + s.eject : c + s.sa + s.xb + s.link;
         this.depart(q, r, p, o, c, c + s.sa, tArrive);
       }
     }
@@ -387,7 +393,6 @@ export class ClockedFabric extends Fabric implements EventTarget {
     const vcReq = this.vcReq;
     const { ring, slotInts, slotTimes } = buf;
     const depth = this.depthFlits;
-    const rcva = this.st.rcva;
     const lastPop = this.lastPop;
     let anyReq = 0;
     for (let p = 0; p < PORTS; p++) {
@@ -399,9 +404,12 @@ export class ClockedFabric extends Fabric implements EventTarget {
         const q = base + v;
         if (ring[2 * q + 1] === 0) continue;
         const slot = q * depth + ring[2 * q];
-        const arrive = slotTimes[slot * 2 + 1];
-        const ready = slotInts[slot * 4 + 1] === 0 ? arrive + rcva : arrive;
-        if (ready > c || lastPop[q] >= c) continue;
+        const ready = this.readyTime(
+          slotTimes[slot * 2 + 1],
+          slotInts[slot * 4 + 1] === 0,
+          lastPop[q] + 1,
+        );
+        if (ready > c) continue;
         this.setupFront(q, r);
         const rem = this.remaining[q];
         let req = 0;
@@ -452,7 +460,7 @@ export class ClockedFabric extends Fabric implements EventTarget {
       for (let o = 0; o < PORTS; o++) {
         if (!((g >> o) & 1)) continue;
         this.reserve(q, r, o);
-        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb : c + s.sa + s.xb + s.link;
+        const tArrive = o === PORT_LOCAL ? c + s.sa + s.xb + s.eject : c + s.sa + s.xb + s.link;
         this.depart(q, r, p, o, c, c + s.sa, tArrive);
       }
     }

@@ -33,6 +33,9 @@ export function stageDelays(params: NocParams): StageDelays {
       xb: c.crossbarCycles,
       link: c.linkCycles,
       credit: c.creditCycles,
+      inject: c.injectionCycles,
+      eject: c.ejectionCycles,
+      turnaround: c.vcTurnaround,
     };
   }
   const a = params.async;
@@ -42,6 +45,9 @@ export function stageDelays(params: NocParams): StageDelays {
     xb: a.crossbarNs,
     link: a.linkNs,
     credit: a.creditNs,
+    inject: 0,
+    eject: 0,
+    turnaround: false,
   };
 }
 

@@ -177,7 +177,9 @@ export abstract class Fabric {
     } else if (this.injCredits[r * V + v] === 0) return -1;
     this.injCredits[r * V + v]--;
     const q = (r * PORTS + PORT_LOCAL) * V + v;
-    this.bufferPush(q, w, seq, now);
+    // Through the injection channel (clocked, `inject` cycles): the flit lands later.
+    if (this.st.inject > 0) this.scheduleArrive(now + this.st.inject, q, w, seq);
+    else this.bufferPush(q, w, seq, now);
     this.lastMove = now;
     if (seq === this.worms.flits[w] - 1) {
       this.injOwner[r * V + v] = -1;
@@ -217,13 +219,24 @@ export abstract class Fabric {
   /**
    * Eligibility of the front flit of q for switch allocation: max(arrival + (head ? rc + va :
    * 0), previous departure + gap). Route computation and VC allocation latencies run from the
-   * head's arrival, overlapped with the departure of the flits ahead of it.
+   * head's arrival, overlapped with the departure of the flits ahead of it; with the per-VC
+   * turnaround (`st.turnaround`, BookSim's iq router) a head's start only once the flit ahead
+   * has left: max(arrival, previous departure + gap) + rc + va.
    */
   eligibleTime(q: number): number {
     const slot = this.buf.front(q);
-    const a =
-      this.buf.seq(slot) === 0 ? this.buf.arrive(slot) + this.st.rcva : this.buf.arrive(slot);
-    return Math.max(a, this.lastPop[q] + this.gap);
+    return this.readyTime(
+      this.buf.arrive(slot),
+      this.buf.seq(slot) === 0,
+      this.lastPop[q] + this.gap,
+    );
+  }
+
+  /** {@link eligibleTime} from the front flit's arrival, whether it is a head, and `lastPop + gap`. */
+  readyTime(arrive: number, head: boolean, afterPop: number): number {
+    if (!head) return Math.max(arrive, afterPop);
+    if (this.st.turnaround) return Math.max(arrive, afterPop) + this.st.rcva;
+    return Math.max(arrive + this.st.rcva, afterPop);
   }
 
   /** Sets up the front flit of q at router r: route computation for a head, outputs to serve. */

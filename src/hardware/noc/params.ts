@@ -101,6 +101,30 @@ export const clockedStagesSchema = z
       .max(MAX_STAGE_CYCLES)
       .default(1)
       .describe('Credit return (cycles).'),
+    injectionCycles: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_STAGE_CYCLES)
+      .default(0)
+      .describe(
+        "Cycles a flit takes from its source queue into the local input buffer (an injection channel); 0: it enters in the cycle it leaves the queue. BookSim's iq router: 2.",
+      ),
+    ejectionCycles: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_STAGE_CYCLES)
+      .default(0)
+      .describe(
+        "Cycles from the destination router's crossbar to the sink (an ejection channel). BookSim's iq router: 1.",
+      ),
+    vcTurnaround: z
+      .boolean()
+      .default(false)
+      .describe(
+        "true: an input VC starts route computation for its next packet only after the previous packet's tail has won the switch, so a VC serves at most one packet per routeCycles + vcAllocCycles + switchAllocCycles (BookSim's iq router: 3); false: route computation and VC allocation of the next head overlap the flits ahead of it.",
+      ),
   })
   .describe(
     'Stage latencies of a clocked router in cycles; defaults mirror a textbook 4-stage pipeline (RC, VA, SA, ST) plus one link cycle.',

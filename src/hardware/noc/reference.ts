@@ -38,8 +38,10 @@ interface Worm {
  * A naive cycle-by-cycle model of the clocked detailed network, written separately and simply
  * (nested plain arrays, objects per flit, no event queue, no skipped cycles) as the oracle of the
  * flit-for-flit test. It implements the clocked semantics documented in `clocked.ts`, cycle by
- * cycle: arrivals, injection (one flit per source per cycle), then per router separable
- * input-first round-robin switch allocation. Slow on purpose; meant for meshes up to ~4x4.
+ * cycle: arrivals, injection (one flit per source per cycle, through an injection channel of
+ * `injectionCycles`), then per router separable input-first round-robin switch allocation;
+ * ejection channels of `ejectionCycles`, and the per-VC turnaround when `vcTurnaround` is set.
+ * Slow on purpose; meant for meshes up to ~4x4.
  */
 export function runReference(
   meshWidth: number,
@@ -57,6 +59,8 @@ export function runReference(
   const rcva = k.routeCycles + k.vcAllocCycles;
   const sa = k.switchAllocCycles;
   const xb = k.crossbarCycles;
+  const inj = k.injectionCycles;
+  const ej = k.ejectionCycles;
   const route: RoutingFn = getRoutingFunction(params.routing);
   const adaptive = params.routing === 'west-first';
   const tree = params.multicast === 'xy-tree';
@@ -146,8 +150,15 @@ export function runReference(
         injOwner[r][s.vc] = true;
       } else if (injCredits[r][s.vc] === 0) continue;
       injCredits[r][s.vc]--;
-      fifo[r][4][s.vc].push({ worm: s.worm, seq: s.nextSeq, arrive: c });
-      result.maxOccupancy = Math.max(result.maxOccupancy, fifo[r][4][s.vc].length);
+      // The injection channel: the flit lands `inj` cycles later (0: now).
+      const fl = { worm: s.worm, seq: s.nextSeq, arrive: c + inj };
+      const into = fifo[r][4][s.vc];
+      const land = () => {
+        into.push(fl);
+        result.maxOccupancy = Math.max(result.maxOccupancy, into.length);
+      };
+      if (inj === 0) land();
+      else pending.push({ t: c + inj, apply: land });
       s.nextSeq++;
       if (s.nextSeq === worms[s.worm].packet.flits) {
         injOwner[r][s.vc] = false;
@@ -163,7 +174,11 @@ export function runReference(
         for (let v = 0; v < V; v++) {
           const f = fifo[r][p][v][0];
           if (f === undefined) continue;
-          const ready = Math.max(f.arrive + (f.seq === 0 ? rcva : 0), lastPop[r][p][v] + 1);
+          // With the per-VC turnaround a head starts routing only once the flit ahead has left.
+          const ready =
+            f.seq === 0 && k.vcTurnaround
+              ? Math.max(f.arrive, lastPop[r][p][v] + 1) + rcva
+              : Math.max(f.arrive + (f.seq === 0 ? rcva : 0), lastPop[r][p][v] + 1);
           if (ready > c) continue;
           if (remaining[r][p][v] < 0) {
             if (f.seq === 0) {
@@ -232,9 +247,9 @@ export function runReference(
             if (tail) {
               const node = r;
               const record = () =>
-                result.deliveries.push({ packetId: w.packet.id, node, cycle: c + sa + xb });
-              if (sa + xb === 0) record();
-              else pending.push({ t: c + sa + xb, apply: record });
+                result.deliveries.push({ packetId: w.packet.id, node, cycle: c + sa + xb + ej });
+              if (sa + xb + ej === 0) record();
+              else pending.push({ t: c + sa + xb + ej, apply: record });
             }
             continue;
           }

@@ -3,18 +3,20 @@
  * under the router model (credits included), by a recurrence over flits k and routers h along
  * its path (h = 0 the source's router, h = H the destination's).
  *
- * Clocked (times in cycles, gap g = 1):
- *   a[0][k] = max(a[0][k-1] + 1, credit back from flit k - D at router 0)     (injection)
+ * Clocked (times in cycles, gap g = 1; `inj` and `ej` the injection and ejection channels):
+ *   a[0][k] = max(a[0][k-1] + 1, credit back from flit k - D at router 0) + inj   (injection)
  *   d[h][k] = max(a[h][k] + (k = 0 ? rc + va : 0), d[h][k-1] + 1,
  *                 credit back from flit k - D at router h + 1)               (allocation)
- *   a[h+1][k] = d[h][k] + sa + xb + link,      tail ejected at d[H][F-1] + sa + xb,
+ *   a[h+1][k] = d[h][k] + sa + xb + link,      tail ejected at d[H][F-1] + sa + xb + ej,
  *   credit back from a flit that left router h at d: max(d + 1, d + sa + credit).
  * Asynchronous (ns, gap 0): the same with the allocation decision s, the grant g = s + sa, the
  * port busy until g + xb (so s[h][k] >= g[h][k-1] + xb), credits back at g + credit.
  *
+ * (A lone packet has no packet ahead of it in any VC, so the per-VC turnaround never applies.)
  * When the buffers are deep enough to cover the credit round trip this reduces to the textbook
- *   T0 = (H + 1) (rc + va + sa + xb) + H link + (F - 1) t_flit,
- * with t_flit = 1 cycle (clocked) or sa + xb (async).
+ *   T0 = inj + (H + 1) (rc + va + sa + xb) + H link + ej + (F - 1) t_flit,
+ * with t_flit = 1 cycle (clocked) or sa + xb (async): BookSim's iq router (inj = 2, ej = 1, every
+ * stage 1) gives `T0 = 2 + 5 R + (F - 1)` with R = H + 1 routers.
  */
 export interface StageDelays {
   /** Route computation plus VC allocation (head flits only). */
@@ -23,6 +25,16 @@ export interface StageDelays {
   xb: number;
   link: number;
   credit: number;
+  /** Injection channel: source queue to the local input buffer (clocked only; else 0). */
+  inject: number;
+  /** Ejection channel: destination crossbar to the sink (clocked only; else 0). */
+  eject: number;
+  /**
+   * Per-VC turnaround (clocked only): a head's route computation starts only once the packet
+   * ahead of it in its VC has left, so it may compete from `max(arrival, last departure + 1) +
+   * rc + va` instead of `max(arrival + rc + va, last departure + 1)`.
+   */
+  turnaround: boolean;
 }
 
 export function zeroLoadLatency(
@@ -45,7 +57,7 @@ export function zeroLoadLatency(
   let inj = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < flits; k++) {
     inj = Math.max(k === 0 ? 0 : inj + gap, creditBack(0, k));
-    let arrive = inj;
+    let arrive = inj + st.inject;
     for (let h = 0; h <= H; h++) {
       const prev = k > 0 ? dep[h * flits + k - 1] : Number.NEGATIVE_INFINITY;
       let e = Math.max(arrive + (k === 0 ? st.rcva : 0), prev + gap);
@@ -61,7 +73,7 @@ export function zeroLoadLatency(
     }
   }
   const last = dep[H * flits + flits - 1];
-  return clocked ? last + st.sa + st.xb : last + st.xb;
+  return clocked ? last + st.sa + st.xb + st.eject : last + st.xb;
 }
 
 /** Hops and flits below these are memoized in a flat table (the rest in a Map). */

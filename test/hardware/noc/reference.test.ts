@@ -19,6 +19,9 @@ const scenario = fc
     xb: fc.integer({ min: 0, max: 1 }),
     link: fc.integer({ min: 1, max: 2 }),
     credit: fc.integer({ min: 0, max: 2 }),
+    inject: fc.integer({ min: 0, max: 2 }),
+    eject: fc.integer({ min: 0, max: 2 }),
+    turnaround: fc.boolean(),
     clockNs: fc.constantFrom(1, 2.5),
     raw: fc.array(
       fc.record({
@@ -53,13 +56,16 @@ const scenario = fc
         crossbarCycles: s.xb,
         linkCycles: s.link,
         creditCycles: s.credit,
+        injectionCycles: s.inject,
+        ejectionCycles: s.eject,
+        vcTurnaround: s.turnaround,
       },
     });
     return { ...s, packets, params };
   });
 
 describe('detailed clocked network vs the naive cycle-by-cycle reference', () => {
-  it('matches flit for flit: every switch traversal, delivery cycle and link count', () => {
+  it('matches flit for flit: every switch traversal, delivery cycle and link count (injection and ejection channels, per-VC turnaround)', () => {
     fc.assert(
       fc.property(scenario, (s) => {
         const ref = runReference(s.w, s.h, s.params, s.packets);

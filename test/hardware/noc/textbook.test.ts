@@ -109,8 +109,9 @@ describe('textbook checks', () => {
       });
       const want = uniformAverageHops(k, k);
       // Standard error of the mean hop count is about 0.02 here; allow 4 sigma-ish.
-      expect(Math.abs(r.avgHops - want)).toBeLessThan(0.08 + 0.01 * want);
-      expect(r.saturated).toBe(false);
+      expect(Math.abs(r.avgHops! - want)).toBeLessThan(0.08 + 0.01 * want);
+      expect(r.undrained).toBe(false);
+      expect(r.pastSaturation).toBe(false);
     }
   });
 
@@ -132,9 +133,9 @@ describe('textbook checks', () => {
       );
       const [low, mid, high] = points;
       expect(Math.abs(low.acceptedFlitRate - 0.05)).toBeLessThan(0.01); // below saturation: accepted = offered
-      expect(low.avgPacketLatency).toBeLessThan(low.avgZeroLoadLatency * 1.3);
-      expect(mid.avgPacketLatency).toBeGreaterThan(low.avgPacketLatency);
-      expect(high.avgPacketLatency).toBeGreaterThan(3 * mid.avgPacketLatency);
+      expect(low.avgPacketLatency!).toBeLessThan(low.avgZeroLoadLatency! * 1.3);
+      expect(mid.avgPacketLatency!).toBeGreaterThan(low.avgPacketLatency!);
+      expect(high.avgPacketLatency!).toBeGreaterThan(3 * mid.avgPacketLatency!);
       expect(high.acceptedFlitRate).toBeLessThan(0.8); // saturated: accepted < offered
       expect(high.acceptedFlitRate).toBeGreaterThan(mid.acceptedFlitRate * 0.9);
     }

@@ -1,7 +1,7 @@
-import { xyHops } from '../../src/hardware/noc/network.js';
-import type { Mapping } from '../../src/mapping/types.js';
-import type { Architecture, Network, StageInfo } from '../../src/snn/network.js';
-import { layerBias, stages } from '../../src/snn/network.js';
+import { xyHops } from '../hardware/noc/network.js';
+import type { Mapping } from '../mapping/types.js';
+import type { Architecture, Network, StageInfo } from '../snn/network.js';
+import { layerBias, stages } from '../snn/network.js';
 
 /**
  * Brute-force traffic of one frame from the reference's tau arrays, independent of the

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Architecture, LayerSpec, Network, Shape3 } from '../../src/snn/network.js';
-import { stages, weightCount } from '../../src/snn/network.js';
+import type { Architecture, LayerSpec, Network, Shape3 } from '../snn/network.js';
+import { stages, weightCount } from '../snn/network.js';
 
 /**
  * fast-check arbitraries for small random DFT networks (conv, pool, flatten, dense), shared by
