@@ -8,6 +8,7 @@
  * bit. No wall clock here: the caller may inject `now` for timings.
  */
 import { createRng, deriveSeed, type Rng, restoreRng } from '../kernel/rng.js';
+import { UserError } from '../util/errors.js';
 import type { Engine } from './engine.js';
 import {
   createOptimizerState,
@@ -174,13 +175,13 @@ export async function trainLoop(
       if (aug.flips) for (let k = 0; k < n; k++) engine.flips[k] = rng.int(2);
       const st = await engine.gradient(n, loss, aug, grad);
       if (!Number.isFinite(st.lossSum)) {
-        throw new Error(
+        throw new UserError(
           `the loss is not finite at epoch ${e + 1}, frames ${start}..${start + n} (diverged): lower the learning rate or clip the gradient (--clip-norm)`,
         );
       }
       if (!allFinite(grad)) {
-        throw new Error(
-          `the gradient is not finite at epoch ${e + 1}, frames ${start}..${start + n} (a DFT neuron with W near -1 makes 1 / (1 + W) overflow): lower the learning rate or clip the gradient (--clip-norm); the checkpoint of the last epoch is kept`,
+        throw new UserError(
+          `the gradient is not finite at epoch ${e + 1}, frames ${start}..${start + n} (a DFT neuron with 1 + W near 0 makes 1 / (1 + W) overflow, which --clip-norm cannot repair): lower the learning rate; the checkpoint of the last epoch is kept`,
         );
       }
       if (cfg.clipNorm) clipGradient(grad, cfg.clipNorm);
