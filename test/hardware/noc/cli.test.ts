@@ -1,27 +1,9 @@
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseRateRange, registerNoc, resolveNocParams } from '../../../src/cli/commands/noc.js';
+import { parseRateRange, resolveNocParams } from '../../../src/cli/commands/noc.js';
 import { destinationFn, TRAFFIC_PATTERNS } from '../../../src/hardware/noc/traffic.js';
 import { createRng } from '../../../src/kernel/rng.js';
 import { UserError } from '../../../src/util/errors.js';
-
-async function runNoc(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const program = new Command().exitOverride();
-    registerNoc(program);
-    await program.parseAsync(['node', 'ttfsim', 'noc', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out;
-}
+import { runNoc } from './runNoc.js';
 
 describe('ttfsim noc', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -1,29 +1,10 @@
-import { Command } from 'commander';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
-import { registerNoc } from '../../../src/cli/commands/noc.js';
+import { describe, expect, it } from 'vitest';
 import { nocSchema } from '../../../src/hardware/noc/params.js';
 import { runSynthetic, sweepCsv } from '../../../src/hardware/noc/synthetic.js';
+import { runNoc } from './runNoc.js';
 
 /** Issue 14, part 4: `ttfsim noc` edge cases. */
-
-async function noc(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const program = new Command().exitOverride();
-    registerNoc(program);
-    await program.parseAsync(['node', 'ttfsim', 'noc', ...args]);
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-  return out;
-}
 
 const clocked = nocSchema.parse({ timing: 'clocked' });
 const base = {
@@ -64,11 +45,11 @@ describe('latency when no measured packet arrives', () => {
     expect(arrived.avgPacketLatency).toBeGreaterThan(0);
     expect(arrived.latencyNote).toBeNull();
     // the CLI prints n/a and the reason; --json prints null
-    const text = await noc(['--mesh', '2x2', '--rate', '0', '--warmup', '0', '--measure', '3']);
+    const text = await runNoc(['--mesh', '2x2', '--rate', '0', '--warmup', '0', '--measure', '3']);
     expect(text).toMatch(/avg packet latency\s+n\/a \(no packet was created/);
     expect(text).toMatch(/avg hops\s+n\/a/);
     const json = JSON.parse(
-      await noc(['--mesh', '2x2', '--rate', '0', '--measure', '3', '--json']),
+      await runNoc(['--mesh', '2x2', '--rate', '0', '--measure', '3', '--json']),
     );
     expect(json.avgPacketLatency).toBeNull();
     expect(json.latencyNote).toMatch(/no packet was created/);
@@ -78,7 +59,7 @@ describe('latency when no measured packet arrives', () => {
 describe('one meaning per key', () => {
   it('undrained is a fact about the drain, pastSaturation the sweep verdict with its reasons', async () => {
     const json = JSON.parse(
-      await noc([
+      await runNoc([
         '--mesh',
         '3x3',
         '--rate',
