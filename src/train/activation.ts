@@ -71,7 +71,8 @@ export function outputLogits(
  * Turns `g = dL/d(output)` (compact, `rows x C`) into the gradients of the sums, `gy` (laid out
  * like `y`): `gA = dL/dA` and, when dual, `gW = dL/dW`. For the output layer `g` is
  * `dL/d(logit)`. DFT neuron, inside case only (Eq. 9-10 in tau form):
- * `d tau / d A = 1 / (1 + W)`, `d tau / d W = (1 - tau) / (1 + W)`.
+ * `d tau / d A = 1 / (1 + W)`, `d tau / d W = (1 - tau) / (1 + W)`; with `dftGradFloor > 0`
+ * the denominator is `max(1 + W, dftGradFloor)` (a bounded surrogate near `W = -1`).
  */
 export function activationBackward(
   k: Kernels,
@@ -82,6 +83,7 @@ export function activationBackward(
   gy: Buf,
   sh: ActShape,
   wPenalty = 0,
+  dftGradFloor = 0,
 ): void {
   const { rows, channels: C, ld, dual } = sh;
   if (dual && act !== 'dft' && act !== 'first-spike' && act !== 'membrane') {
@@ -94,7 +96,7 @@ export function activationBackward(
   switch (act) {
     case 'dft':
     case 'first-spike':
-      k.k.dftBackward(g.ptr, y.ptr, out.ptr, gy.ptr, rows, ld, C);
+      k.k.dftBackward(g.ptr, y.ptr, out.ptr, gy.ptr, rows, ld, C, dftGradFloor);
       return;
     case 'relu1':
       k.k.clampBackward(g.ptr, y.ptr, gy.ptr, rows, ld, C, 1);

@@ -42,6 +42,12 @@ export interface TrainConfig {
    * neuron's `W` nears -1 (Eq. 9-10); deep networks multiply such factors.
    */
   clipNorm?: number;
+  /**
+   * SNN phase: the DFT gradients (Eq. 9-10) use `max(1 + W, dftGradFloor)` for `1 + W`, a bound
+   * on `1 / (1 + W)` where a neuron's `W` nears -1; the forward pass stays exact. 0 or absent:
+   * the exact gradient.
+   */
+  dftGradFloor?: number;
 }
 
 export interface EpochRecord {

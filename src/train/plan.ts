@@ -47,6 +47,11 @@ export interface PlanOptions {
    * closed form with little loss. 0: none.
    */
   wPenalty?: number;
+  /**
+   * SNN only: the backward pass of the DFT neuron divides by `max(1 + W, dftGradFloor)` instead
+   * of `1 + W` (a bounded surrogate of Eq. 9-10 near `W = -1`). 0: the exact gradient.
+   */
+  dftGradFloor?: number;
 }
 
 export interface PlanStep {
@@ -104,6 +109,7 @@ export function buildPlan(arch: Architecture, mode: NetMode, opts: PlanOptions =
     bias: opts.bias ?? false,
     annActivation: opts.annActivation ?? 'relu1',
     wPenalty: opts.wPenalty ?? 0,
+    dftGradFloor: opts.dftGradFloor ?? 0,
   };
   const st = stages(arch);
   const last = arch.layers.length - 1;

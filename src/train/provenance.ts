@@ -51,6 +51,7 @@ export function provenanceOf(
     shards: t.shards,
     skipLoss: t.skipLoss ?? 0,
     clipNorm: t.clipNorm ?? 0,
+    dftGradFloor: t.dftGradFloor ?? 0,
     bias: config.bias === true,
     ...recipe('', t),
   };

@@ -271,6 +271,7 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
   const snnOptions: PlanOptions = {
     bias: config.bias === true,
     batchNorm: config.snnBatchNorm === true,
+    dftGradFloor: config.train.dftGradFloor ?? 0,
   };
   const plan = buildPlan(snnArch, 'snn', snnOptions);
   if (state === null) {

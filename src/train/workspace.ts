@@ -449,6 +449,7 @@ export class Workspace {
         this.gy,
         ash,
         penScale,
+        this.plan.options.dftGradFloor,
       );
       let gz = this.gy;
       if (st.bn !== null) {

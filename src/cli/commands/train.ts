@@ -37,6 +37,7 @@ interface TrainCliOptions {
   nesterov?: boolean;
   augmentFlip?: boolean;
   clipNorm: string;
+  dftGradFloor: string;
   bias?: boolean;
   snnBatchNorm?: boolean;
   annActivation: string;
@@ -76,6 +77,7 @@ const OPTION_PATHS: Record<string, string[]> = {
   shards: ['train.shards'],
   skipEasy: ['train.skipLoss'],
   clipNorm: ['train.clipNorm'],
+  dftGradFloor: ['train.dftGradFloor'],
   trainLimit: ['trainLimit'],
   testLimit: ['testLimit'],
   bias: ['bias'],
@@ -195,6 +197,11 @@ export function registerTrain(program: Command): void {
     .option('--augment-shift <px>', 'random shifts of up to this many pixels (0: none)', '0')
     .option('--augment-flip', 'random horizontal flips (CIFAR-10, not MNIST)')
     .option('--clip-norm <n>', 'clip the gradient to this global L2 norm (0: none)', '0')
+    .option(
+      '--dft-grad-floor <d>',
+      'SNN phase: the DFT gradients divide by max(1 + W, d) instead of 1 + W, bounding them where W nears -1; the forward pass stays exact (0: the exact gradient)',
+      '0',
+    )
     .option('--force', 'start over in an --out folder that holds a checkpoint (deletes it)')
     .option(
       '--workers <n>',
@@ -261,6 +268,12 @@ export function registerTrain(program: Command): void {
       t.skipLoss = num('--skip-easy', o.skipEasy, (x) => x >= 0, 'a number >= 0');
       t.augmentFlip = o.augmentFlip === true;
       t.clipNorm = num('--clip-norm', o.clipNorm, (x) => x >= 0, 'a number >= 0');
+      t.dftGradFloor = num(
+        '--dft-grad-floor',
+        o.dftGradFloor,
+        (x) => x >= 0 && x <= 1,
+        'a number in [0, 1]',
+      );
       config.bias = o.bias === true;
       config.snnBatchNorm = o.snnBatchNorm === true;
       if (o.annActivation !== 'relu1' && o.annActivation !== 'relu') {

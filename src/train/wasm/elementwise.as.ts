@@ -139,14 +139,17 @@ export function dftForward(y: usize, rows: i32, ld: i32, C: i32, out: usize): i3
 
 /**
  * Backward of dftForward: g compact (dL/dtau), gy laid out like y: inside neurons (A < 1,
- * A + W > 0) get gA = g / (1 + W), gW = g (1 - tau) / (1 + W); the others 0.
+ * A + W > 0) get gA = g / d, gW = g (1 - tau) / d with d = max(1 + W, floor); the others 0.
+ * floor 0 is the exact gradient (1 + W > 0 inside); floor > 0 bounds it where 1 + W -> 0.
  */
-export function dftBackward(g: usize, y: usize, out: usize, gy: usize, rows: i32, ld: i32, C: i32): void {
+export function dftBackward(g: usize, y: usize, out: usize, gy: usize, rows: i32, ld: i32, C: i32, floor: f32): void {
   const C4 = C & ~3;
   const ldB = <usize>ld << 2;
   const wOff = <usize>rows * ldB;
   const one = f32x4.splat(1);
   const zero = f32x4.splat(0);
+  // floor 0: max(1 + W, -inf) = 1 + W, the exact gradient
+  const lo = f32x4.splat(floor > 0 ? floor : -Infinity);
   for (let r = 0; r < rows; r++) {
     const a = y + <usize>r * ldB;
     const ga = gy + <usize>r * ldB;
@@ -157,9 +160,9 @@ export function dftBackward(g: usize, y: usize, out: usize, gy: usize, rows: i32
       const A = v128.load(a + cb);
       const W = v128.load(a + wOff + cb);
       const inside = v128.and(f32x4.lt(A, one), f32x4.gt(f32x4.add(A, W), zero));
-      const gi = v128.and(v128.load(g + q + cb), inside);
-      const inv = f32x4.div(one, f32x4.add(one, W));
-      const gA = f32x4.mul(gi, inv);
+      const inv = f32x4.div(one, f32x4.max(f32x4.add(one, W), lo));
+      // mask the product, not g: a masked lane may have 1 + W = 0 (0 * inf = NaN)
+      const gA = v128.and(f32x4.mul(v128.load(g + q + cb), inv), inside);
       v128.store(ga + cb, gA);
       v128.store(ga + wOff + cb, f32x4.mul(gA, f32x4.sub(one, v128.load(out + q + cb))));
     }
@@ -171,7 +174,7 @@ export function dftBackward(g: usize, y: usize, out: usize, gy: usize, rows: i32
       let gA: f32 = 0;
       let gW: f32 = 0;
       if (gi != 0 && A < 1 && A + W > 0) {
-        const inv: f32 = 1 / (1 + W);
+        const inv: f32 = 1 / max<f32>(1 + W, floor);
         gA = gi * inv;
         gW = gA * (1 - load<f32>(out + q + cb));
       }

@@ -102,6 +102,7 @@ export interface Exports {
     rows: number,
     ld: number,
     C: number,
+    floor: number,
   ): void;
   clampForward(y: number, rows: number, ld: number, C: number, top: number, out: number): number;
   clampBackward(
