@@ -148,3 +148,13 @@ export function loadInitWeights(arch: Architecture, path: string): Float32Array[
 export function loadInitNetwork(arch: Architecture, path: string): Network {
   return importNetwork(arch, path);
 }
+
+/** `arch` with `bias: true` on every conv and dense layer (`ttfsim train --bias`). */
+export function withBiases(arch: Architecture): Architecture {
+  return {
+    ...arch,
+    layers: arch.layers.map((l) =>
+      l.kind === 'conv' || l.kind === 'dense' ? { ...l, bias: true } : l,
+    ),
+  };
+}

@@ -32,6 +32,7 @@ import {
   kaimingInit,
   loadInitNetwork,
   networkFromParams,
+  withBiases,
 } from './init.js';
 import { initialState, type TrainHooks, type TrainState, trainLoop } from './loop.js';
 import { normalizeRelu } from './normalize.js';
@@ -262,7 +263,9 @@ export async function runTraining(opts: RunOptions, hooks: RunHooks = {}): Promi
     saveAnnModel(opts.out, config, manifest, init, annState, ann);
     state = null;
   } else if (state === null) {
-    if (config.init !== 'kaiming') init = loadInitNetwork(arch, config.init);
+    // --bias: every layer may take a bias from the file (batch norm gives one); the others start at 0
+    const initArch = config.bias === true ? withBiases(arch) : arch;
+    if (config.init !== 'kaiming') init = loadInitNetwork(initArch, config.init);
   }
 
   // The transfer: normalization and the SNN's initial parameters.
