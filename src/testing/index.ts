@@ -5,6 +5,23 @@
  */
 export { type BruteTraffic, bruteTraffic } from './bruteTraffic.js';
 export {
+  checkDeliveredOnce,
+  checkEnergyLedger,
+  checkMatchesReference,
+  checkNocConservation,
+  checkReruns,
+  InvariantError,
+  type MatchOptions,
+} from './checks.js';
+export {
+  framesArb,
+  type HardwareArbOptions,
+  type HardwareCase,
+  hardwareConfigArb,
+  type TrafficCase,
+  trafficArb,
+} from './hardware.js';
+export {
   type ArbOptions,
   archArb,
   biasesArb,

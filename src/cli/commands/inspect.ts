@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatInspect, inspectModel } from '../../model/inspect.js';
-import { loadModel } from '../../model/load.js';
+import { inspectModel, loadModel } from '../../api/index.js';
+import { formatInspect } from '../../model/inspect.js';
 
 /** `ttfsim inspect <model>`: layers, shapes, windows, neurons, synapses, weights. */
 export function registerInspect(program: Command): void {

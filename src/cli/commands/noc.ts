@@ -1,21 +1,11 @@
 import { type Command, Option } from 'commander';
-import {
-  applyOverride,
-  loadHardwareConfig,
-  parseHardwareConfig,
-  parseOverride,
-} from '../../hardware/config.js';
-import type { NocParams } from '../../hardware/noc/params.js';
-import {
-  pastSaturation,
-  runSynthetic,
-  type SyntheticConfig,
-  sweepCsv,
-  sweepRates,
-} from '../../hardware/noc/synthetic.js';
+import { runNocExperiment, sweepNocRates } from '../../api/noc.js';
+import { pastSaturation, sweepCsv } from '../../hardware/noc/synthetic.js';
 import { TRAFFIC_PATTERNS, type TrafficPattern } from '../../hardware/noc/traffic.js';
 import { NocDeadlockError } from '../../hardware/noc/watchdog.js';
 import { UserError } from '../../util/errors.js';
+
+export { resolveNocParams } from '../../api/noc.js';
 
 interface NocOptions {
   mesh: string;
@@ -74,29 +64,6 @@ export function parseRateRange(text: string): number[] {
   return out;
 }
 
-/**
- * The `noc` section from `--hw` (a shipped name or a file) and `--set` overrides; `router.x=y`
- * is accepted as a synonym of `noc.x=y`. Validated after merging; errors name the field.
- */
-export function resolveNocParams(hw: string | undefined, sets: readonly string[]): NocParams {
-  const overrides = sets.map((s) =>
-    s.startsWith('router.') ? `noc.${s.slice('router.'.length)}` : s,
-  );
-  for (const o of overrides) {
-    const { path } = parseOverride(o);
-    if (path[0] !== 'noc')
-      throw new UserError(`--set ${o}: ttfsim noc takes noc.FIELD=VALUE (or router.FIELD=VALUE)`);
-  }
-  if (hw !== undefined) return loadHardwareConfig(hw, overrides).noc;
-  let raw: Record<string, unknown> = {};
-  for (const o of overrides) {
-    const { path, value } = parseOverride(o);
-    raw = applyOverride(raw, path, value);
-  }
-  const label = overrides.length > 0 ? `defaults (with --set ${overrides.join(' ')})` : 'defaults';
-  return parseHardwareConfig(raw, label).noc;
-}
-
 /** `ttfsim noc`: synthetic traffic through the detailed network-on-chip. */
 export function registerNoc(program: Command): void {
   program
@@ -141,23 +108,23 @@ export function registerNoc(program: Command): void {
     });
 }
 
-/** Parses the options and runs the experiment (or the sweep), printing the results. */
+/** Parses the options and runs the experiment (or the sweep) through the API, printing the results. */
 function runNocCommand(opts: NocOptions): void {
   const [w, h] = parseMesh(opts.mesh);
-  let params = resolveNocParams(opts.hw, opts.set);
-  if (opts.timing !== undefined) params = { ...params, timing: opts.timing };
   const packetFlits = number(
     '--packet-flits',
     opts.packetFlits,
     (v) => Number.isInteger(v) && v >= 1 && v < 65536,
     'a positive integer',
   );
-  const base: Omit<SyntheticConfig, 'rate'> = {
+  const base = {
     meshWidth: w,
     meshHeight: h,
-    params,
     pattern: opts.traffic,
     packetFlits,
+    timing: opts.timing,
+    hw: opts.hw,
+    set: opts.set,
     warmupCycles: number(
       '--warmup',
       opts.warmup,
@@ -172,17 +139,10 @@ function runNocCommand(opts: NocOptions): void {
     ),
     seed: opts.seed,
   };
-  if (opts.traffic === 'transpose' && w !== h)
-    throw new UserError(`--traffic transpose: needs a square mesh, not ${opts.mesh}`);
-  if (params.multicast === 'xy-tree' && params.routing === 'west-first')
-    throw new UserError('noc.multicast: xy-tree needs routing xy or yx');
   if (opts.sweepRates !== undefined) {
     const rates = parseRateRange(opts.sweepRates);
-    const bad = rates.find((r) => r / packetFlits > 1);
-    if (bad !== undefined)
-      throw new UserError(`--sweep-rates: rate ${bad} exceeds one packet per node per cycle`);
     const started = performance.now();
-    const { points, saturationThroughput } = sweepRates(base, rates);
+    const { points, saturationThroughput, params } = sweepNocRates(base, rates);
     process.stdout.write(sweepCsv(points));
     process.stderr.write(
       `saturation throughput ${saturationThroughput.toFixed(4)} flits/node/cycle (${opts.mesh}, ${opts.traffic}, ${params.routing}, ${params.timing}); ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
@@ -196,7 +156,7 @@ function runNocCommand(opts: NocOptions): void {
     'a load in [0, packet-flits] flits per node per cycle',
   );
   const started = performance.now();
-  const r = runSynthetic({ ...base, rate });
+  const { params, ...r } = runNocExperiment({ ...base, rate });
   const wallS = (performance.now() - started) / 1000;
   if (opts.json) {
     process.stdout.write(

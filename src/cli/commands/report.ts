@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/writeReport.js';
-import { UserError } from '../../util/errors.js';
+import { UserError, writeReport } from '../../api/index.js';
 
 /** `ttfsim report <resultsDir> [--frame K]`: writes report.html and figures/*.svg. */
 export function registerReport(program: Command): void {

@@ -1,11 +1,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { writeReport } from '../../report/writeReport.js';
-import type { SimulateOptions } from '../../run/options.js';
+import { type ApiSimulateOptions, simulate, UserError, writeReport } from '../../api/index.js';
 import { Progress } from '../../run/progress.js';
-import { runSimulation } from '../../run/simulate.js';
 import { formatSummary } from '../../run/summary.js';
-import { UserError } from '../../util/errors.js';
 
 interface CliOptions {
   hw?: string;
@@ -31,9 +28,15 @@ function wholeNumber(option: string, text: string): number {
   return Number(text);
 }
 
-/** Turns the parsed command line into library options (all checking of values happens there). */
-export function toSimulateOptions(o: CliOptions): SimulateOptions {
-  const opts: SimulateOptions = { hw: o.hw, model: o.model, data: o.data, set: o.set, out: o.out };
+/** Turns the parsed command line into the API's options (all checking of values happens there). */
+export function toSimulateOptions(o: CliOptions): ApiSimulateOptions {
+  const opts: ApiSimulateOptions = {
+    hw: o.hw,
+    model: o.model,
+    data: o.data,
+    set: o.set,
+    out: o.out,
+  };
   if (o.force === true) opts.force = true;
   if (o.frames !== undefined) opts.frames = o.frames;
   if (o.noc !== undefined) {
@@ -124,7 +127,7 @@ export function registerSimulate(program: Command): void {
       const progress = new Progress(process.stderr);
       let started = false;
       try {
-        const result = await runSimulation(opts, {
+        const result = await simulate(opts, {
           onStart: (info) => {
             if (!showProgress) return;
             process.stderr.write(

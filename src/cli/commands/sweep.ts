@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { mergeSweeps } from '../../sweep/merge.js';
+import { mergeSweeps, runSweep, UserError } from '../../api/index.js';
 import { progressPrinter } from '../../sweep/progress.js';
-import { DEFAULT_MAX_POINTS, defaultWorkers, runSweep } from '../../sweep/runner.js';
+import { DEFAULT_MAX_POINTS, defaultWorkers } from '../../sweep/runner.js';
 import { parseShard } from '../../sweep/shard.js';
-import { UserError } from '../../util/errors.js';
 
 interface SweepRunOptions {
   out: string;
