@@ -98,6 +98,11 @@ export interface EngineInput {
   /** Data-set index of the first frame. */
   firstIndex: number;
   count: number;
+  /**
+   * Threads the engine may use (`--workers`; default 1): the results must not depend on it
+   * (only the wall time does).
+   */
+  workers?: number;
 }
 
 /**

@@ -38,6 +38,13 @@ export interface SimulateOptions {
    * single frame, without waiting behind the previous ones).
    */
   framesInFlight?: number;
+  /**
+   * Threads for the frames (`--workers`): the frames' spikes are computed on this many worker
+   * threads while the calling thread runs their physical time (docs/simulation.md "All cores");
+   * 1: everything in the calling thread. Default: the machine's cores. The results do not depend
+   * on it (only the wall time does), so it is not part of the run id.
+   */
+  workers?: number;
   /** `key=value` overrides of hardware fields (`energy.sopEnergyPj=1.5`). */
   set?: readonly string[];
   /** Results folder; default `<resultsRoot>/<run id>`. */

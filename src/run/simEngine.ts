@@ -7,11 +7,22 @@ import {
   type RoutingFn,
 } from '../hardware/noc/routing.js';
 import type { Kernel } from '../kernel/kernel.js';
-import type { SimFrameResult } from '../sim/frameResult.js';
-import { simulateFrames } from '../sim/run.js';
-import { idealNocFactory, type NocFactory, prepareSimulation } from '../sim/setup.js';
+import type { SimFrameResult, SimRunSummary } from '../sim/frameResult.js';
+import {
+  type AsyncFrameSource,
+  type RunOptions,
+  simulateFrames,
+  simulateFramesFrom,
+} from '../sim/run.js';
+import {
+  idealNocFactory,
+  type NocFactory,
+  prepareSimulation,
+  type SimOptions,
+} from '../sim/setup.js';
 import { windowCount } from '../snn/network.js';
-import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.js';
+import type { Engine, EngineFrame, EngineInput, EngineNoc, EngineRunResult } from './engine.js';
+import { FramePool } from './framePool.js';
 
 /**
  * The default engine: the event-driven simulator of `src/sim` (`prepareSimulation` +
@@ -159,7 +170,39 @@ function nocRecord(
   };
 }
 
-export const simEngine: Engine = (input, onFrame) => {
+/**
+ * The event-driven engine. With `workers` > 1 (and more than one frame) the frames' spikes are
+ * computed on that many worker threads (framePool.ts) while this thread runs their physical
+ * time; the results are the same bit for bit.
+ */
+export const simEngine: Engine = async (input, onFrame) => {
+  const workers = Math.min(input.workers ?? 1, input.count);
+  const timeMode = input.stepsPerWindow === null ? 'exact' : 'quantized';
+  const simOptions = {
+    timeMode,
+    weightBits: input.weightBits,
+    weightsTrained: input.weightsTrained,
+    model: input.model,
+    mapping: input.mapping,
+  } as const;
+  // Started first: the workers' set-up runs while this thread prepares its own.
+  const pool =
+    workers > 1
+      ? new FramePool(workers, { network: input.network, hw: input.config, options: simOptions })
+      : null;
+  try {
+    return await runEngine(input, onFrame, simOptions, pool);
+  } finally {
+    await pool?.close();
+  }
+};
+
+async function runEngine(
+  input: EngineInput,
+  onFrame: (frame: EngineFrame) => void,
+  simOptions: Omit<SimOptions, 'noc'>,
+  pool: FramePool | null,
+): Promise<EngineRunResult> {
   const hist = new LatencyHistogram();
   const { meshWidth, meshHeight } = input.mapping;
   // Adaptive routing picks among minimal routes; congestion is attributed along the XY one.
@@ -172,59 +215,89 @@ export const simEngine: Engine = (input, onFrame) => {
   );
   const base = input.noc === 'detailed' ? detailedNocFactory : idealNocFactory;
   const setup = prepareSimulation(input.network, input.config, {
-    timeMode: input.stepsPerWindow === null ? 'exact' : 'quantized',
-    weightBits: input.weightBits,
-    weightsTrained: input.weightsTrained,
-    model: input.model,
-    mapping: input.mapping,
+    ...simOptions,
     noc: (w, h, p) => recording(base(w, h, p), hist, congestion),
   });
-  const summary = simulateFrames(
-    setup,
-    { images: input.images, count: input.count },
-    {
-      labels: input.labels,
-      keepTau: false,
-      ...(input.framesInFlight !== null ? { maxFramesInFlight: input.framesInFlight } : {}),
-    },
-    (r: SimFrameResult) => {
-      const frame: EngineFrame = {
-        index: input.firstIndex + r.frame,
-        label: input.labels[r.frame]!,
-        decision: r.decision,
-        tau: r.tau,
-        stageSpikes: r.spikes,
-        stageSops: r.sopsIn,
-        stageBiasSops: r.biasSopsIn,
-        stagePackets: r.packets,
-        stageHops: r.hops,
-        controlPackets: r.controlPackets,
-        controlHops: r.controlHops,
-        coreSops: r.coreSops,
-        latencySteps: r.latencySteps,
-        latencyNs: r.latencyNs,
-      };
-      onFrame(frame);
-    },
-  );
   const framesInFlight = Math.min(
     input.count,
     input.framesInFlight ?? windowCount(input.network.arch),
   );
+  const runOptions: RunOptions = {
+    labels: input.labels,
+    keepTau: false,
+    ...(input.framesInFlight !== null ? { maxFramesInFlight: input.framesInFlight } : {}),
+  };
+  const onResult = (r: SimFrameResult) => {
+    const frame: EngineFrame = {
+      index: input.firstIndex + r.frame,
+      label: input.labels[r.frame]!,
+      decision: r.decision,
+      tau: r.tau,
+      stageSpikes: r.spikes,
+      stageSops: r.sopsIn,
+      stageBiasSops: r.biasSopsIn,
+      stagePackets: r.packets,
+      stageHops: r.hops,
+      controlPackets: r.controlPackets,
+      controlHops: r.controlHops,
+      coreSops: r.coreSops,
+      latencySteps: r.latencySteps,
+      latencyNs: r.latencyNs,
+    };
+    onFrame(frame);
+  };
   // The first frame alone on the chip (a run of its own, nothing else in flight), unless the
   // run's frames were alone anyway; the network is not the recorded one (its figures stay the
-  // stream's).
+  // stream's). Its spikes are the stream's first frame's (kept when they come from the pool).
+  let first: { tau: Float64Array[]; membrane: Float64Array } | null = null;
+  let summary: SimRunSummary;
+  if (pool === null) {
+    summary = simulateFrames(
+      setup,
+      { images: input.images, count: input.count },
+      runOptions,
+      onResult,
+    );
+  } else {
+    pool.begin(setup, input.images, input.count, framesInFlight);
+    const keepFirst: AsyncFrameSource = {
+      has: (f) => pool.has(f),
+      until: (f) => pool.until(f),
+      load: (f, tau, membrane) => {
+        pool.load(f, tau, membrane);
+        if (f === 0)
+          first = {
+            tau: tau.map((t) => Float64Array.from(t)),
+            membrane: Float64Array.from(membrane),
+          };
+      },
+    };
+    summary = await simulateFramesFrom(setup, input.count, keepFirst, runOptions, onResult);
+  }
   let latencyAlone: EngineRunResult['latencyAlone'];
   if (framesInFlight > 1) {
     const size = setup.stages[0]!.size;
-    simulateFrames(
-      { ...setup, createNoc: base },
-      { images: input.images.subarray(0, size), count: 1 },
-      { maxFramesInFlight: 1, keepTau: false },
-      (r) => {
-        latencyAlone = { ns: r.latencyNs, steps: r.latencySteps, frames: 1 };
-      },
-    );
+    const alone = { ...setup, createNoc: base };
+    const options: RunOptions = { maxFramesInFlight: 1, keepTau: false };
+    const onAlone = (r: SimFrameResult) => {
+      latencyAlone = { ns: r.latencyNs, steps: r.latencySteps, frames: 1 };
+    };
+    const kept = first as { tau: Float64Array[]; membrane: Float64Array } | null;
+    if (kept === null) {
+      simulateFrames(alone, { images: input.images.subarray(0, size), count: 1 }, options, onAlone);
+    } else {
+      const source: AsyncFrameSource = {
+        has: () => true,
+        until: () => Promise.resolve(),
+        load: (_f, tau, membrane) => {
+          kept.tau.forEach((t, s) => {
+            tau[s]!.set(t);
+          });
+          membrane.set(kept.membrane);
+        },
+      };
+      await simulateFramesFrom(alone, 1, source, options, onAlone);
+    }
   }
   const timing = input.noc === 'ideal' ? 'ideal' : input.config.noc.timing;
   const notes: string[] = [];
@@ -241,7 +314,7 @@ export const simEngine: Engine = (input, onFrame) => {
     notes,
     noc: nocRecord(summary.noc, input.noc, timing, meshWidth, meshHeight, hist, congestion),
   };
-};
+}
 
 /** The engine `runSimulation` uses unless told otherwise. */
 export const defaultEngine: Engine = simEngine;

@@ -21,6 +21,8 @@ import { removeStaleTemps } from '../util/reaper.js';
 import { VERSION } from '../util/version.js';
 import { RunAccumulator } from './aggregate.js';
 import type { Engine, EngineFrame, EngineNoc, EngineRunResult } from './engine.js';
+import { defaultSimWorkers } from './framePool.js';
+import { checkInteger } from './optionChecks.js';
 import type { SimulateHooks, SimulateOptions } from './options.js';
 import { type ResolvedRun, resolveRun, shownPath } from './resolve.js';
 import { RESULTS_TMP_PREFIX, SpikeTraceWriter, spikeRaster, writeResults } from './results.js';
@@ -46,6 +48,8 @@ export async function runSimulation(
   options: SimulateOptions & { engine?: Engine } = {},
   hooks: SimulateHooks = {},
 ): Promise<RunResult> {
+  const workers = options.workers ?? defaultSimWorkers();
+  checkInteger('--workers', workers, 1, 1024);
   const r = resolveRun(options);
   // The output is claimed before any frame runs: the folder is created and locked (a second run
   // on it fails at once; an unusable path fails here, not after the work).
@@ -55,7 +59,7 @@ export async function runSimulation(
       : lockOutputFolder(r.outDir, `--out ${options.out ?? r.outDir}`, 'simulate');
   try {
     if (r.outDir !== null) removeOwnTemps(r.outDir);
-    return await simulateResolved(r, options.engine ?? defaultEngine, hooks);
+    return await simulateResolved(r, options.engine ?? defaultEngine, hooks, workers);
   } finally {
     lock?.release();
   }
@@ -83,6 +87,7 @@ async function simulateResolved(
   r: ResolvedRun,
   engine: Engine,
   hooks: SimulateHooks,
+  workers: number,
 ): Promise<RunResult> {
   const trace = r.traceFile !== null ? openTrace(r.traceFile, r.model.arch) : null;
   const total = r.range.end - r.range.start;
@@ -115,6 +120,7 @@ async function simulateResolved(
         labels: r.labels,
         firstIndex: r.range.start,
         count: total,
+        workers,
       },
       (frame: EngineFrame) => {
         acc.add(frame);

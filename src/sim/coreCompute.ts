@@ -1,3 +1,4 @@
+import type { SimCore } from './connectivity.js';
 import { coreBias, coreSops, evaluateCore, poolCore } from './core.js';
 import type { FrameSlot } from './frameResult.js';
 import type { IntSops } from './intSops.js';
@@ -58,12 +59,8 @@ export class CoreCompute {
       if (core.biasAcc !== null) {
         if (int !== null) int.bias(core, k);
         else coreBias(core, st, core.biasAcc, slot.aAcc[ts]!, slot.wAcc[ts]!);
-        const n = core.biasSops;
-        slot.biasSops[ts] += n;
-        slot.sopsIn[ts] += n;
-        slot.sopsOut[ts] += n;
-        slot.coreSops[c] += n;
       }
+      countBiasSops(core, slot);
       const isOutput = ts === s.outputStage;
       const membrane = isOutput ? slot.outputMembrane : null;
       const spiking = !(isOutput && s.network.arch.readout === 'membrane');
@@ -97,4 +94,20 @@ export class CoreCompute {
       );
     });
   }
+}
+
+/**
+ * Counts core `core`'s bias SOPs of a window in the slot (one per neuron with a non-zero bias:
+ * in `biasSops`, `sopsIn`, `sopsOut` at its own stage and `coreSops`). Part of
+ * {@link CoreCompute.open}; the simulator calls it alone when the spikes come from elsewhere
+ * (frameSpikes.ts).
+ */
+export function countBiasSops(core: SimCore, slot: FrameSlot): void {
+  if (core.mapIdx === 0 || core.biasAcc === null) return;
+  const n = core.biasSops;
+  const ts = core.stage;
+  slot.biasSops[ts] += n;
+  slot.sopsIn[ts] += n;
+  slot.sopsOut[ts] += n;
+  slot.coreSops[core.id] += n;
 }

@@ -1,6 +1,8 @@
+import type { NetworkOnChip } from '../hardware/noc/network.js';
 import { Kernel } from '../kernel/kernel.js';
 import { windowCount } from '../snn/network.js';
 import type { SimFrameResult, SimRunSummary } from './frameResult.js';
+import type { FrameSource } from './frameSpikes.js';
 import type { SimSetup } from './setup.js';
 import { type Inputs, Simulator, type SpikeFn } from './simulator.js';
 
@@ -53,15 +55,61 @@ export function simulateFrames(
   options: RunOptions = {},
   onFrame: (r: SimFrameResult) => void = () => {},
 ): SimRunSummary {
-  const ins = toInputs(inputs, setup.stages[0]!.size);
-  const { mapping, hw } = setup;
-  const kernel = new Kernel();
-  const noc = setup.createNoc(mapping.meshWidth, mapping.meshHeight, hw.noc);
-  const labels = options.labels;
-  let correct = 0;
-  let first = Number.POSITIVE_INFINITY;
-  let last = 0;
-  const sums = {
+  const run = new FramesRun(setup, toInputs(inputs, setup.stages[0]!.size), options, onFrame, null);
+  run.sim.start();
+  run.kernel.run();
+  return run.summary();
+}
+
+/**
+ * Where {@link simulateFramesFrom} takes each frame's spikes from: a {@link FrameSource} that
+ * can also wait for a frame (`until` resolves once `has(f)` is true, or rejects).
+ */
+export interface AsyncFrameSource extends FrameSource {
+  until(f: number): Promise<void>;
+}
+
+/**
+ * {@link simulateFrames} for `count` frames whose spikes come computed from `source`
+ * (frameSpikes.ts; e.g. by worker threads): the simulator only runs their physical time (window
+ * opens, emissions, packets, the network). The same results bit for bit. Waits for the source
+ * between events, never inside one, so the events run in the same order.
+ */
+export async function simulateFramesFrom(
+  setup: SimSetup,
+  count: number,
+  source: AsyncFrameSource,
+  options: RunOptions = {},
+  onFrame: (r: SimFrameResult) => void = () => {},
+): Promise<SimRunSummary> {
+  const inputs: Inputs = {
+    count,
+    get: () => {
+      throw new Error('simulateFramesFrom: the inputs are not read (the spikes come computed)');
+    },
+  };
+  const run = new FramesRun(setup, inputs, options, onFrame, source);
+  const { sim, kernel } = run;
+  sim.start();
+  for (;;) {
+    if (sim.waitFor >= 0) {
+      await source.until(sim.waitFor);
+      sim.waitFor = -1;
+    }
+    if (!kernel.step()) break;
+  }
+  return run.summary();
+}
+
+/** One run of frames: kernel, network, simulator, and the sums its summary needs. */
+class FramesRun {
+  readonly kernel = new Kernel();
+  readonly sim: Simulator;
+  private readonly noc: NetworkOnChip;
+  private correct = 0;
+  private first = Number.POSITIVE_INFINITY;
+  private last = 0;
+  private readonly sums = {
     sparsity: 0,
     weightedSpikes: 0,
     sops: 0,
@@ -73,45 +121,62 @@ export function simulateFrames(
     latencySteps: 0,
     latencyNs: 0,
   };
-  const sim = new Simulator(setup, kernel, noc, ins, {
-    maxFramesInFlight: options.maxFramesInFlight ?? windowCount(setup.network.arch),
-    frameIntervalNs: options.frameIntervalNs ?? 0,
-    keepTau: options.keepTau ?? true,
-    onSpike: options.onSpike ?? null,
-    onFrame: (r) => {
-      if (labels !== undefined && r.decision === labels[r.frame]) correct++;
-      first = Math.min(first, r.startNs);
-      last = Math.max(last, r.endNs);
-      for (const k of Object.keys(sums) as (keyof typeof sums)[]) sums[k] += r[k];
-      onFrame(r);
-    },
-  });
-  sim.start();
-  kernel.run();
-  if (sim.completed !== ins.count) {
-    throw new Error(`simulation stalled: ${sim.completed} of ${ins.count} frames finished`);
+
+  constructor(
+    private readonly setup: SimSetup,
+    private readonly ins: Inputs,
+    private readonly options: RunOptions,
+    onFrame: (r: SimFrameResult) => void,
+    source: FrameSource | null,
+  ) {
+    const { mapping, hw } = setup;
+    this.noc = setup.createNoc(mapping.meshWidth, mapping.meshHeight, hw.noc);
+    const labels = options.labels;
+    const sums = this.sums;
+    this.sim = new Simulator(setup, this.kernel, this.noc, ins, {
+      maxFramesInFlight: options.maxFramesInFlight ?? windowCount(setup.network.arch),
+      frameIntervalNs: options.frameIntervalNs ?? 0,
+      keepTau: options.keepTau ?? true,
+      onSpike: options.onSpike ?? null,
+      source,
+      onFrame: (r) => {
+        if (labels !== undefined && r.decision === labels[r.frame]) this.correct++;
+        this.first = Math.min(this.first, r.startNs);
+        this.last = Math.max(this.last, r.endNs);
+        for (const k of Object.keys(sums) as (keyof typeof sums)[]) sums[k] += r[k];
+        onFrame(r);
+      },
+    });
   }
-  const n = ins.count;
-  const mean = { ...sums };
-  for (const k of Object.keys(mean) as (keyof typeof mean)[]) mean[k] = n > 0 ? sums[k] / n : 0;
-  const makespanNs = n > 0 ? last - first : 0;
-  const counted = labels !== undefined;
-  return {
-    frames: n,
-    correct: counted ? correct : null,
-    accuracy: counted && setup.weightsTrained && n > 0 ? correct / n : null,
-    weightsTrained: setup.weightsTrained,
-    notes: [...setup.notes],
-    mean,
-    makespanNs,
-    framesPerSecond: makespanNs > 0 ? (n * 1e9) / makespanNs : 0,
-    events: kernel.eventsRun,
-    noc: noc.stats(),
-    nocKind: noc.kind,
-    meshWidth: mapping.meshWidth,
-    meshHeight: mapping.meshHeight,
-    coresUsed: mapping.coresUsed,
-  };
+
+  summary(): SimRunSummary {
+    const { setup, sim, ins, sums, noc } = this;
+    const { mapping } = setup;
+    if (sim.completed !== ins.count) {
+      throw new Error(`simulation stalled: ${sim.completed} of ${ins.count} frames finished`);
+    }
+    const n = ins.count;
+    const mean = { ...sums };
+    for (const k of Object.keys(mean) as (keyof typeof mean)[]) mean[k] = n > 0 ? sums[k] / n : 0;
+    const makespanNs = n > 0 ? this.last - this.first : 0;
+    const counted = this.options.labels !== undefined;
+    return {
+      frames: n,
+      correct: counted ? this.correct : null,
+      accuracy: counted && setup.weightsTrained && n > 0 ? this.correct / n : null,
+      weightsTrained: setup.weightsTrained,
+      notes: [...setup.notes],
+      mean,
+      makespanNs,
+      framesPerSecond: makespanNs > 0 ? (n * 1e9) / makespanNs : 0,
+      events: this.kernel.eventsRun,
+      noc: noc.stats(),
+      nocKind: noc.kind,
+      meshWidth: mapping.meshWidth,
+      meshHeight: mapping.meshHeight,
+      coresUsed: mapping.coresUsed,
+    };
+  }
 }
 
 /** One frame; returns its result and the run summary. */

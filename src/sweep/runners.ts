@@ -183,6 +183,8 @@ export async function simulatePoint(point: SweepPoint): Promise<PointResult> {
     ...(o.weightBits === null ? {} : { weightBits: o.weightBits }),
     seed: point.seed,
     write: false,
+    // The sweep's pool already runs a point per core: one thread per point, no nested pool.
+    workers: 1,
   });
   return result as unknown as PointResult;
 }

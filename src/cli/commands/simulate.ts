@@ -21,6 +21,7 @@ interface CliOptions {
   quiet?: boolean;
   report?: boolean;
   force?: boolean;
+  workers?: string;
 }
 
 function wholeNumber(option: string, text: string): number {
@@ -58,6 +59,7 @@ export function toSimulateOptions(o: CliOptions): ApiSimulateOptions {
     opts.framesInFlight = wholeNumber('--frames-in-flight', o.framesInFlight);
   }
   if (o.traceSpikes !== undefined) opts.traceSpikes = o.traceSpikes;
+  if (o.workers !== undefined) opts.workers = wholeNumber('--workers', o.workers);
   return opts;
 }
 
@@ -99,6 +101,10 @@ export function registerSimulate(program: Command): void {
     .option(
       '--frames-in-flight <N>',
       'frames on the chip at once (default: one per window, pipelined); 1: each frame alone',
+    )
+    .option(
+      '--workers <N>',
+      "threads for the frames (default: the machine's cores); the results do not depend on it",
     )
     .option(
       '--set <key=value>',

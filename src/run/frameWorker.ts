@@ -1,0 +1,49 @@
+/**
+ * Worker-thread entry of the frame pool (framePool.ts): prepares the run's simulation from its
+ * `workerData` ({@link FrameWorkerInit}), then answers each `{ first, count, inputs }` with the
+ * frames' computed spikes, `{ first, count, data }` (frameSpikes.ts layout, the buffer
+ * transferred), or `{ error, userError }`. Loaded from `frameWorker.ts` (sources, through tsx) or
+ * `frameWorker.js` (dist).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { FrameSpikes } from '../sim/frameSpikes.js';
+import { prepareSimulation } from '../sim/setup.js';
+import { UserError } from '../util/errors.js';
+import type { FrameBatchRequest, FrameWorkerInit, FrameWorkerReply } from './framePool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('src/run/frameWorker.ts must run in a worker thread');
+
+function fail(err: unknown): void {
+  const reply: FrameWorkerReply = {
+    error: err instanceof Error ? err.message : String(err),
+    userError: err instanceof UserError,
+  };
+  port!.postMessage(reply);
+}
+
+let frames: FrameSpikes | null = null;
+let frameSize = 0;
+try {
+  const init = workerData as FrameWorkerInit;
+  const setup = prepareSimulation(init.network, init.hw, init.options);
+  frames = new FrameSpikes(setup);
+  frameSize = setup.stages[0]!.size;
+} catch (err) {
+  fail(err);
+}
+
+port.on('message', (msg: FrameBatchRequest) => {
+  if (frames === null) return;
+  try {
+    const length = frames.layout.length;
+    const data = new Float64Array(msg.count * length);
+    for (let i = 0; i < msg.count; i++) {
+      frames.run(msg.inputs.subarray(i * frameSize, (i + 1) * frameSize), data, i * length);
+    }
+    const reply: FrameWorkerReply = { first: msg.first, count: msg.count, data };
+    port.postMessage(reply, [data.buffer]);
+  } catch (err) {
+    fail(err);
+  }
+});
