@@ -21,29 +21,43 @@ export {
   type HardwareConfig,
   hardwareConfigSchema,
   loadHardwareConfig,
+  type PlacementName,
   parseHardwareConfig,
   parseOverride,
+  placementNames,
   type TimingParams,
 } from '../hardware/config.js';
-export type { NocParams } from '../hardware/noc/params.js';
+export type { StaticBasis } from '../hardware/energy.js';
+export type { NocStats } from '../hardware/noc/network.js';
+export { type NocParams, nocSchema } from '../hardware/noc/params.js';
 // Network-on-chip experiments
-export type { SyntheticResult } from '../hardware/noc/synthetic.js';
+export type { SaturationReason, SyntheticResult } from '../hardware/noc/synthetic.js';
 export { TRAFFIC_PATTERNS, type TrafficPattern } from '../hardware/noc/traffic.js';
 // Errors
 export { NocDeadlockError } from '../hardware/noc/watchdog.js';
 // Mapping
-export { mapNetwork } from '../mapping/map.js';
+export { type MappingChip, mapNetwork } from '../mapping/map.js';
 export type { CoreAssignment, Mapping, StageMapping } from '../mapping/types.js';
 // Models and networks
-export { type InspectReport, inspectModel } from '../model/inspect.js';
-export { bundledModelNames, type LoadedModel, loadModel } from '../model/load.js';
+export { type InspectLayerRow, type InspectReport, inspectModel } from '../model/inspect.js';
+export {
+  bundledModelNames,
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+} from '../model/load.js';
+export type { ModelManifest } from '../model/manifest.js';
 export type {
+  CoreRecord,
   EnergyJ,
   EnergyLedgerRecord,
   EnergyTermRecord,
   FrameRecord,
+  LayerRecord,
+  NocRecord,
   RunResult,
   RunSummary,
+  SpikeRaster,
 } from '../report/runResult.js';
 // Results and the report
 export { parseRunResult } from '../report/validate.js';
@@ -52,14 +66,18 @@ export {
   type WriteReportResult,
   writeReport,
 } from '../report/writeReport.js';
+export type { FramesSpec } from '../run/frames.js';
+export type { SimulateHooks, SimulateOptions } from '../run/options.js';
 export { writeResults } from '../run/results.js';
 // Simulation and the reference
 export type { SimFrameResult, SimRunSummary } from '../sim/frameResult.js';
 export type {
   Architecture,
   InputEncoding,
+  LayerLevels,
   LayerSpec,
   Network,
+  NetworkLevels,
   Readout,
   Shape3,
 } from '../snn/network.js';
@@ -67,13 +85,22 @@ export { paperNeuronCount, synapseCount, windowCount } from '../snn/network.js';
 export type { FrameResult as ReferenceFrame } from '../snn/reference.js';
 // Sweeps
 export { type MergeReport, mergeSweeps } from '../sweep/merge.js';
-export type { PointCount, SweepPlan, SweepPoint } from '../sweep/points.js';
+export type {
+  PointCount,
+  SimOptions as SweepSimOptions,
+  SweepPlan,
+  SweepPoint,
+} from '../sweep/points.js';
+export type { PointResult } from '../sweep/results.js';
 export {
   type RunSweepOptions,
   type RunSweepReport,
   runSweep,
   type SweepProgress,
 } from '../sweep/runner.js';
+export type { PointRunner } from '../sweep/runners.js';
+export type { Shard } from '../sweep/shard.js';
+export type { AxisValue, RunnerName } from '../sweep/spec.js';
 export { UserError, type UserErrorDetails } from '../util/errors.js';
 export { VERSION } from '../util/version.js';
 export { type NetworkSimOptions, runReference, simulateNetwork } from './network.js';

@@ -3,6 +3,20 @@
  * tests use, for users to run against their own chips and networks (docs/api.md). fast-check is
  * a peer dependency: the arbitraries are built with the caller's copy.
  */
+
+// The types these take and return, so that a user's property needs no other import.
+export type { HardwareConfig } from '../hardware/config.js';
+export type { DetailedNoc, DetailedNocOptions } from '../hardware/noc/detailed.js';
+export type { FlitTraceEvent } from '../hardware/noc/fabric.js';
+export type { NocStats } from '../hardware/noc/network.js';
+export type { NocParams } from '../hardware/noc/params.js';
+export type { RefPacket } from '../hardware/noc/reference.js';
+export type { TrafficPattern } from '../hardware/noc/traffic.js';
+export type { Kernel } from '../kernel/kernel.js';
+export type { Mapping } from '../mapping/types.js';
+export type { RunResult } from '../report/runResult.js';
+export type { SimFrameResult, SimRunSummary } from '../sim/frameResult.js';
+export type { Architecture, Network } from '../snn/network.js';
 export { type BruteTraffic, bruteTraffic } from './bruteTraffic.js';
 export {
   checkDeliveredOnce,
