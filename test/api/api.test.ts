@@ -37,7 +37,10 @@ describe('API and CLI', () => {
     const cliOut = join(tmp.dir, 'cli');
     const apiOut = join(tmp.dir, 'api');
     const args = ['--model', model, '--frames', '4', '--seed', '3', '--noc', 'detailed'];
-    const r = await cli([...args, ...set.flatMap((s) => ['--set', s]), '--out', cliOut, '--quiet'], tmp.dir);
+    const r = await cli(
+      [...args, ...set.flatMap((s) => ['--set', s]), '--out', cliOut, '--quiet'],
+      tmp.dir,
+    );
     expect(r.code, r.stderr).toBe(0);
     const returned = await simulate({
       model,
@@ -76,9 +79,9 @@ describe('bad input through the API', () => {
       .catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(UserError);
     expect((e2 as UserError).field).toBe('noc.bufferDepthFlits');
-    expect(() => runNocExperiment({ meshWidth: 2, meshHeight: 2, set: ['chip.meshWidth=3'] })).toThrow(
-      UserError,
-    );
+    expect(() =>
+      runNocExperiment({ meshWidth: 2, meshHeight: 2, set: ['chip.meshWidth=3'] }),
+    ).toThrow(UserError);
     expect(process.exitCode ?? 0).toBe(0);
   });
 });
