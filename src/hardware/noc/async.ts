@@ -1,11 +1,8 @@
 import type { EventTarget, Kernel } from '../../kernel/kernel.js';
-import type { TailFn } from './clocked.js';
 import { CreditReturns } from './creditReturns.js';
 import { EventHeap } from './eventHeap.js';
-import { Fabric } from './fabric.js';
-import type { RoutingFn } from './routing.js';
+import { Fabric, type FabricConfig } from './fabric.js';
 import { NocDeadlockError } from './watchdog.js';
-import type { StageDelays } from './zeroLoad.js';
 
 /** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
 const PORTS = 5;
@@ -47,7 +44,6 @@ const SEQ_BITS = 65536;
  * no flit has moved for `watchdogNs`.
  */
 export class AsyncFabric extends Fabric implements EventTarget {
-  protected kernel: Kernel | undefined;
   private readonly events = new EventHeap();
   /** Time of the earliest kernel wake-up scheduled (Infinity: none). */
   private wakeAt = Number.POSITIVE_INFINITY;
@@ -82,20 +78,10 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * then starves (seen under overload with 3 VCs).
    */
   private readonly vcPtr: Int32Array;
-  onTail: TailFn = () => {};
 
-  constructor(
-    meshWidth: number,
-    meshHeight: number,
-    vcs: number,
-    depthFlits: number,
-    routeFn: RoutingFn,
-    adaptive: boolean,
-    st: StageDelays,
-    readonly watchdogNs: number,
-    readonly priority: number,
-  ) {
-    super(meshWidth, meshHeight, vcs, depthFlits, routeFn, adaptive, st, 0);
+  constructor(config: FabricConfig) {
+    super(config, 0);
+    const { vcs, depthFlits } = config;
     const ports = this.nodes * PORTS;
     this.eligible = new Uint8Array(this.buf.queues);
     this.portTime = new Float64Array(ports * 4);
@@ -109,10 +95,6 @@ export class AsyncFabric extends Fabric implements EventTarget {
     this.portWant = new Int32Array(ports);
     this.outWant = new Int32Array(ports);
     this.vcPtr = new Int32Array(ports * PORTS);
-  }
-
-  attach(kernel: Kernel): void {
-    this.kernel = kernel;
   }
 
   /** Queues a network event; the kernel is woken at the earliest one. */

@@ -2,7 +2,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
 import { OneVcAsyncFabric } from './asyncOneVc.js';
 import { ClockedFabric } from './clocked.js';
-import type { FlitTraceEvent } from './fabric.js';
+import type { FabricConfig, FlitTraceEvent } from './fabric.js';
 import { NOC_EVENT_PRIORITY } from './ideal.js';
 import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from './network.js';
 import type { NocParams } from './params.js';
@@ -106,45 +106,33 @@ export class DetailedNoc implements NetworkOnChip {
     const st = stageDelays(params);
     const V = params.virtualChannels;
     const D = params.bufferDepthFlits;
-    const prio = options.priority ?? NOC_EVENT_PRIORITY;
+    const config: FabricConfig = {
+      meshWidth,
+      meshHeight,
+      vcs: V,
+      depthFlits: D,
+      routeFn,
+      adaptive,
+      st,
+      watchdogNs: params.watchdogNs,
+      priority: options.priority ?? NOC_EVENT_PRIORITY,
+    };
     const clocked = params.timing === 'clocked';
     if (clocked) {
-      const f = new ClockedFabric(
-        meshWidth,
-        meshHeight,
-        V,
-        D,
-        routeFn,
-        adaptive,
-        st,
-        params.clocked.clockNs,
-        params.watchdogNs,
-        prio,
-      );
-      f.onTail = (w, node) => this.deliver(w, node);
+      const f = new ClockedFabric(config, params.clocked.clockNs);
       this.clocked = f;
       this.fabric = f;
       this.unitNs = params.clocked.clockNs;
       this.flitTime = 1;
     } else {
       const Engine = V === 1 && !adaptive && !options.generalAsync ? OneVcAsyncFabric : AsyncFabric;
-      const f = new Engine(
-        meshWidth,
-        meshHeight,
-        V,
-        D,
-        routeFn,
-        adaptive,
-        st,
-        params.watchdogNs,
-        prio,
-      );
-      f.onTail = (w, node) => this.deliver(w, node);
+      const f = new Engine(config);
       this.async = f;
       this.fabric = f;
       this.unitNs = 1;
       this.flitTime = st.sa + st.xb > 0 ? st.sa + st.xb : 1;
     }
+    this.fabric.onTail = (w, node) => this.deliver(w, node);
     this.fabric.trace = options.trace;
     this.nodeX = this.fabric.nodeX;
     this.nodeY = this.fabric.nodeY;

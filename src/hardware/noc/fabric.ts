@@ -1,3 +1,4 @@
+import type { Kernel } from '../../kernel/kernel.js';
 import { InputBuffers } from './inputUnit.js';
 import { meshCoordinates, type NocPacket } from './network.js';
 import { neighbour, type RoutingFn, treeOutputs } from './routing.js';
@@ -20,6 +21,27 @@ export interface FlitTraceEvent {
   outPort: number;
   /** Time the flit won switch allocation (cycles when clocked, ns when async). */
   time: number;
+}
+
+/** Called when a tail reaches its destination's sink (engine time: cycles or ns). */
+export type TailFn = (worm: number, node: number, time: number) => void;
+
+/** What a fabric is built from: the mesh, the router, the stage delays and the kernel's order. */
+export interface FabricConfig {
+  meshWidth: number;
+  meshHeight: number;
+  /** Virtual channels per port. */
+  vcs: number;
+  depthFlits: number;
+  routeFn: RoutingFn;
+  /** Whether `routeFn` may permit several ports (the choice is then made by free slots). */
+  adaptive: boolean;
+  /** Stage delays in the engine's unit (cycles or ns). */
+  st: StageDelays;
+  /** Time without a flit moving after which the watchdog throws (ns). */
+  watchdogNs: number;
+  /** Kernel priority of the network's events. */
+  priority: number;
 }
 
 /** Ejection has unlimited sink capacity: its credit counters never run out. */
@@ -83,17 +105,32 @@ export abstract class Fabric {
   lastMove = 0;
   trace: ((ev: FlitTraceEvent) => void) | undefined;
 
+  readonly meshWidth: number;
+  readonly meshHeight: number;
+  readonly depthFlits: number;
+  readonly routeFn: RoutingFn;
+  readonly adaptive: boolean;
+  readonly st: StageDelays;
+  readonly watchdogNs: number;
+  readonly priority: number;
+  protected kernel: Kernel | undefined;
+  /** Called once per tail flit reaching its sink (the network reports the delivery). */
+  onTail: TailFn = () => {};
+
   constructor(
-    readonly meshWidth: number,
-    readonly meshHeight: number,
-    vcs: number,
-    readonly depthFlits: number,
-    readonly routeFn: RoutingFn,
-    readonly adaptive: boolean,
-    readonly st: StageDelays,
+    config: FabricConfig,
     /** 1 when clocked (a flit leaves its FIFO at most once a cycle), 0 when async. */
     readonly gap: number,
   ) {
+    const { meshWidth, meshHeight, vcs, depthFlits } = config;
+    this.meshWidth = meshWidth;
+    this.meshHeight = meshHeight;
+    this.depthFlits = depthFlits;
+    this.routeFn = config.routeFn;
+    this.adaptive = config.adaptive;
+    this.st = config.st;
+    this.watchdogNs = config.watchdogNs;
+    this.priority = config.priority;
     const n = meshWidth * meshHeight;
     this.nodes = n;
     this.vcs = vcs;
@@ -130,6 +167,10 @@ export abstract class Fabric {
     this.srcLen = new Int32Array(n);
     this.srcSeq = new Int32Array(n);
     this.srcVc = new Int32Array(n).fill(-1);
+  }
+
+  attach(kernel: Kernel): void {
+    this.kernel = kernel;
   }
 
   /** Queues a worm at its source; its flits enter the local input port as credits allow. */
