@@ -232,7 +232,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
       const inFree = this.portTime[q * 4 + 2];
       if (inFree > e) e = inFree;
     }
-    if (e <= kernel.now) this.becomeEligible(q, kernel.now);
+    if (e <= kernel.now) this.becomeEligible(q);
     else this.at(e, K_ELIGIBLE, q, 0);
   }
 
@@ -242,7 +242,8 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * output or its input port will choose among all waiting flits; for every output it cannot
    * have now, a wake at the release it waits for is scheduled.
    */
-  protected becomeEligible(q: number, now: number): void {
+  protected becomeEligible(q: number): void {
+    const now = (this.kernel as Kernel).now;
     const r = (q / this.queuesPerRouter) | 0;
     this.eligible[q] = 1;
     if (this.adaptive && this.remaining[q] < 0) {
@@ -275,7 +276,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
       }
       if (served || this.portTime[ro * 4 + 1] === now || this.portTime[rp * 4 + 3] === now)
         continue;
-      this.start(q, r, p, o, now);
+      this.start(q, r, p, o);
       served = true;
     }
     // Its requests join the masks (start has done it when the flit went).
@@ -315,19 +316,19 @@ export class AsyncFabric extends Fabric implements EventTarget {
   private dispatch(kind: number, a: number, b: number, now: number): void {
     switch (kind) {
       case K_ELIGIBLE:
-        this.becomeEligible(a, now);
+        this.becomeEligible(a);
         break;
       case K_OUT: {
         if (this.portTime[a * 4 + 1] === now) this.portTime[a * 4 + 1] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
-        this.arbitrate(r, a - r * PORTS, now);
+        this.arbitrate(r, a - r * PORTS);
         break;
       }
       case K_IN: {
         if (this.portTime[a * 4 + 3] === now) this.portTime[a * 4 + 3] = Number.POSITIVE_INFINITY;
         const r = (a / PORTS) | 0;
         for (let want = this.portWant[a]; want !== 0; want &= want - 1) {
-          this.arbitrate(r, 31 - Math.clz32(want & -want), now);
+          this.arbitrate(r, 31 - Math.clz32(want & -want));
         }
         break;
       }
@@ -421,7 +422,8 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * (round-robin over input ports not busy, then over VCs) and starts its switch allocation.
    * Requesters it cannot serve get a wake at the release they wait for.
    */
-  protected arbitrate(r: number, o: number, now: number): void {
+  protected arbitrate(r: number, o: number): void {
+    const now = (this.kernel as Kernel).now;
     const ro = r * PORTS + o;
     const ports = this.outWant[ro];
     if (ports === 0) return;
@@ -458,7 +460,7 @@ export class AsyncFabric extends Fabric implements EventTarget {
         const q = rp * V + v;
         if (!this.eligible[q] || !(this.remaining[q] & bit) || this.remaining[q] < 0) continue;
         if (!this.canUse(q, r, o)) continue;
-        this.start(q, r, p, o, now);
+        this.start(q, r, p, o);
         return;
       }
     }
@@ -471,7 +473,8 @@ export class AsyncFabric extends Fabric implements EventTarget {
    * the next flit competes from g), the ports are free at g + xb; flits still waiting for
    * either port are woken then.
    */
-  protected start(q: number, r: number, p: number, o: number, now: number): void {
+  protected start(q: number, r: number, p: number, o: number): void {
+    const now = (this.kernel as Kernel).now;
     const ro = r * PORTS + o;
     const rp = r * PORTS + p;
     const v = q - rp * this.vcs;

@@ -1,3 +1,4 @@
+import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
 import { xyRoute, yxRoute } from './routing.js';
 
@@ -56,15 +57,16 @@ export class OneVcAsyncFabric extends AsyncFabric {
   private readonly step = Int32Array.of(-this.meshWidth, 1, this.meshWidth, -1);
 
   /** The front flit of q (= input port r * 5 + p) may compete from now. */
-  protected override becomeEligible(q: number, now: number): void {
+  protected override becomeEligible(q: number): void {
     const slot = q * this.depthFlits + this.bufRing[2 * q];
     const w = this.slotInts[slot * 4];
     const dst = this.worms.dst[w];
     if (dst < 0 || this.trace !== undefined) {
-      super.becomeEligible(q, now);
+      super.becomeEligible(q);
       return;
     }
     const r = (q / PORTS) | 0;
+    const now = (this.kernel as Kernel).now;
     const head = this.slotInts[slot * 4 + 1] === 0;
     let rem = this.remaining[q];
     // Set up a new front: route computation for a head; body flits follow their head's route.
@@ -86,7 +88,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
       else if (this.portTime[ro * 4 + 1] !== now && this.portTime[q * 4 + 3] !== now) {
         // It goes now: only a multi-flit head's route outlives this call (for its body).
         if (fresh && head && this.worms.flits[w] > 1) this.route[q] = rem;
-        this.startOne(q, r, q - r * PORTS, o, now, false);
+        this.startOne(q, r, q - r * PORTS, o, false);
         return;
       }
     } else if (returns.count[ro] !== 0) this.wakeOut(ro, returns.first(ro));
@@ -114,10 +116,11 @@ export class OneVcAsyncFabric extends AsyncFabric {
    * holds it, or it is free; with one VC every requester wants the same one, so without a
    * credit nobody can go and the output waits for the next credit back).
    */
-  protected override arbitrate(r: number, o: number, now: number): void {
+  protected override arbitrate(r: number, o: number): void {
     const ro = r * PORTS + o;
     const ports = this.outWant[ro];
     if (ports === 0) return;
+    const now = (this.kernel as Kernel).now;
     const times = this.portTime;
     const outFree = times[ro * 4];
     if (outFree > now) {
@@ -148,7 +151,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
         const rem = this.remaining[q];
         if (this.eligible[q] === 0 || (rem & bit) === 0 || rem < 0) continue;
         if (this.outVc[q * PORTS + o] < 0 && this.owner[ro] >= 0) continue;
-        this.start(q, r, p, o, now);
+        this.start(q, r, p, o);
         return;
       }
     }
@@ -186,10 +189,10 @@ export class OneVcAsyncFabric extends AsyncFabric {
     return mask;
   }
 
-  protected override start(q: number, r: number, p: number, o: number, now: number): void {
+  protected override start(q: number, r: number, p: number, o: number): void {
     const w = this.slotInts[(q * this.depthFlits + this.bufRing[2 * q]) * 4];
-    if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o, now);
-    else this.startOne(q, r, p, o, now, true);
+    if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o);
+    else this.startOne(q, r, p, o, true);
   }
 
   /**
@@ -199,7 +202,8 @@ export class OneVcAsyncFabric extends AsyncFabric {
    * is back upstream at g + credit. `waited`: the flit was eligible and requesting before now
    * (false when it goes the moment it becomes eligible: then it never set its request masks).
    */
-  private startOne(q: number, r: number, p: number, o: number, now: number, waited: boolean): void {
+  private startOne(q: number, r: number, p: number, o: number, waited: boolean): void {
+    const now = (this.kernel as Kernel).now;
     const ro = r * PORTS + o;
     const buf = this.buf;
     const slot = q * this.depthFlits + this.bufRing[2 * q];
@@ -297,7 +301,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (last > e) e = last;
     const inFree = this.portTime[q * 4 + 2];
     if (inFree > e) e = inFree;
-    if (e <= now) this.becomeEligible(q, now);
+    if (e <= now) this.becomeEligible(q);
     else this.at(e, K_ELIGIBLE, q, 0);
   }
 }

@@ -63,15 +63,7 @@ export class EventHeap {
     else if (this.c1 !== null && this.c1.time === t) bucket = this.c1;
     else if (this.c2 !== null && this.c2.time === t) bucket = this.c2;
     else if (this.c3 !== null && this.c3.time === t) bucket = this.c3;
-    else {
-      bucket = this.byTime.get(t) ?? this.newBucket(t);
-      const k = this.cNext;
-      this.cNext = (k + 1) & 3;
-      if (k === 0) this.c0 = bucket;
-      else if (k === 1) this.c1 = bucket;
-      else if (k === 2) this.c2 = bucket;
-      else this.c3 = bucket;
-    }
+    else bucket = this.bucketAt(t);
     const i = bucket.n;
     if (i === bucket.kind.length) bucket.grow();
     bucket.kind[i] = kind;
@@ -79,6 +71,18 @@ export class EventHeap {
     bucket.b[i] = b;
     bucket.n = i + 1;
     this.size++;
+  }
+
+  /** The bucket of time t, found or made, and put into the cache (kept out of `push`: small). */
+  private bucketAt(t: number): Bucket {
+    const bucket = this.byTime.get(t) ?? this.newBucket(t);
+    const k = this.cNext;
+    this.cNext = (k + 1) & 3;
+    if (k === 0) this.c0 = bucket;
+    else if (k === 1) this.c1 = bucket;
+    else if (k === 2) this.c2 = bucket;
+    else this.c3 = bucket;
+    return bucket;
   }
 
   /** The bucket of the earliest pending time, or null. */
