@@ -35,6 +35,7 @@ export interface FrameBatchRequest {
 }
 
 export type FrameWorkerReply =
+  | { ready: true }
   | { first: number; count: number; data: Float64Array }
   | { error: string; userError: boolean };
 
@@ -60,6 +61,8 @@ export class FramePool implements AsyncFrameSource {
   private nextRequest = 0;
   private consuming = 0;
   private closed = false;
+  private readyCount = 0;
+  private readyWait: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   constructor(n: number, init: FrameWorkerInit) {
     const url = siblingModule(import.meta.url, 'frameWorker');
@@ -132,6 +135,15 @@ export class FramePool implements AsyncFrameSource {
     return true;
   }
 
+  /** Resolves once every worker has prepared its simulation (benchmarks time what follows). */
+  ready(): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.readyCount === this.workers.length) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.readyWait = { resolve, reject };
+    });
+  }
+
   /** Terminates the workers. */
   async close(): Promise<void> {
     this.closed = true;
@@ -153,6 +165,10 @@ export class FramePool implements AsyncFrameSource {
   }
 
   private reply(m: FrameWorkerReply): void {
+    if ('ready' in m) {
+      if (++this.readyCount === this.workers.length) this.readyWait?.resolve();
+      return;
+    }
     if ('error' in m) {
       this.fail(m.userError ? new UserError(m.error) : new Error(`frame worker: ${m.error}`));
       return;
@@ -171,5 +187,6 @@ export class FramePool implements AsyncFrameSource {
     this.failure = err;
     this.waiter?.reject(err);
     this.waiter = null;
+    this.readyWait?.reject(err);
   }
 }

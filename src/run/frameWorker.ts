@@ -1,6 +1,6 @@
 /**
  * Worker-thread entry of the frame pool (framePool.ts): prepares the run's simulation from its
- * `workerData` ({@link FrameWorkerInit}), then answers each `{ first, count, inputs }` with the
+ * `workerData` ({@link FrameWorkerInit}) and says `{ ready: true }`, then answers each `{ first, count, inputs }` with the
  * frames' computed spikes, `{ first, count, data }` (frameSpikes.ts layout, the buffer
  * transferred), or `{ error, userError }`. Loaded from `frameWorker.ts` (sources, through tsx) or
  * `frameWorker.js` (dist).
@@ -29,6 +29,8 @@ try {
   const setup = prepareSimulation(init.network, init.hw, init.options);
   frames = new FrameSpikes(setup);
   frameSize = setup.stages[0]!.size;
+  const ready: FrameWorkerReply = { ready: true };
+  port.postMessage(ready);
 } catch (err) {
   fail(err);
 }
