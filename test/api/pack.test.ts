@@ -1,11 +1,12 @@
 /**
  * The package as a user gets it (issue 21): `npm pack`, installed with npm into a fresh folder
  * from the local tarball and npm's cache (no network), imported from plain Node ESM and from
- * TypeScript (`ttfsim` and `ttfsim/testing`, type-checked against the shipped declarations),
+ * TypeScript (`ttfsim` and `ttfsim/testing`, type-checked against the shipped declarations,
+ * with the examples of docs/api.md),
  * and the property of examples/property-test run there with the user's own vitest.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/util/version.js';
@@ -91,7 +92,14 @@ describe('installed from the tarball, offline', () => {
     expect(out.sops).toBeGreaterThan(0);
   });
 
-  it('type-checks a TypeScript user of both entry points against the shipped declarations', () => {
+  it("type-checks a TypeScript user of both entry points, and docs/api.md's examples, against the shipped declarations", () => {
+    // Every ```ts block of docs/api.md becomes a module of the user's project.
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'api.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(7);
+    blocks.forEach((code, i) => {
+      writeFileSync(join(user, `api-doc-${i}.ts`), `${code}\nexport {};\n`);
+    });
     const r = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], user);
     expect(r.status, r.out).toBe(0);
   });
