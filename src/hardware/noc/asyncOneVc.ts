@@ -1,5 +1,6 @@
 import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
+import { K_EJECT, K_ELIGIBLE, SEQ_BITS } from './asyncWakes.js';
 import { xyRoute, yxRoute } from './routing.js';
 
 /** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
@@ -11,10 +12,6 @@ const BIT_E = 2;
 const BIT_S = 4;
 const BIT_W = 8;
 const BIT_LOCAL = 16;
-const K_EJECT = 1;
-const K_ELIGIBLE = 3;
-/** Flit positions are packed with worm ids into one event argument: worm * 2^16 + seq. */
-const SEQ_BITS = 65536;
 /** Largest mesh (nodes) whose routes are tabulated: 1024 x 1024 bytes. */
 const ROUTE_TABLE_MAX_NODES = 1024;
 
