@@ -31,10 +31,12 @@ export interface ApiSimulateHooks extends SimulateHooks {
    */
   onFrame?(frame: FrameRecord, done: number, total: number): void;
   /**
-   * Cancels the run: checked before the run starts and after every frame. An aborted run
+   * Cancels the run: checked before the run starts and as each frame comes in. An aborted run
    * throws `signal.reason` (an `AbortError` DOMException unless the caller gave another reason)
-   * and writes no results. The simulator runs frames in this thread, so a signal aborted by a
-   * timer is seen only when the run yields; one aborted from `onFrame` stops it at once.
+   * and writes no results. With worker threads (`workers` above 1, the default on a machine
+   * with several cores) the event loop runs while frames are computed, so a timer's abort
+   * (`AbortSignal.timeout`) stops the run at the next frame; with `workers: 1` the frames run in
+   * this thread and only an abort from `onFrame` (or from another thread) is seen before the end.
    */
   signal?: AbortSignal;
 }

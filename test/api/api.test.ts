@@ -127,6 +127,18 @@ describe('frames and cancellation', () => {
     );
   });
 
+  it('a timer aborts a run on worker threads at the next frame', async () => {
+    let frames = 0;
+    const t0 = performance.now();
+    const err = await simulate(
+      { frames: 400, workers: 2, write: false },
+      { signal: AbortSignal.timeout(100), onFrame: () => frames++ },
+    ).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('TimeoutError');
+    expect(frames).toBeLessThan(400);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+  });
+
   it('leaving the frame loop early ends the run', async () => {
     let n = 0;
     for await (const e of simulateFrames({ model, frames: 5, set, write: false })) {
