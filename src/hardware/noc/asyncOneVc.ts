@@ -2,6 +2,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
 import { K_EJECT, K_ELIGIBLE, SEQ_BITS } from './asyncWakes.js';
 import { xyRoute, yxRoute } from './routing.js';
+import { W_DST, W_FLITS, WORM_INTS } from './worms.js';
 
 /** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
 const PORTS = 5;
@@ -57,7 +58,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
   protected override becomeEligible(q: number): void {
     const slot = q * this.depthFlits + this.bufRing[2 * q];
     const w = this.slotInts[slot * 4];
-    const dst = this.worms.dst[w];
+    const dst = this.worms.ints[w * WORM_INTS + W_DST];
     if (dst < 0 || this.trace !== undefined) {
       super.becomeEligible(q);
       return;
@@ -84,7 +85,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
       else if (inFree > now) this.wakeIn(q, inFree);
       else if (this.portTime[ro * 4 + 1] !== now && this.portTime[q * 4 + 3] !== now) {
         // It goes now: only a multi-flit head's route outlives this call (for its body).
-        if (fresh && head && this.worms.flits[w] > 1) this.route[q] = rem;
+        if (fresh && head && this.worms.flits(w) > 1) this.route[q] = rem;
         this.startOne(q, r, q - r * PORTS, o, false);
         return;
       }
@@ -188,7 +189,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
 
   protected override start(q: number, r: number, p: number, o: number): void {
     const w = this.slotInts[(q * this.depthFlits + this.bufRing[2 * q]) * 4];
-    if (this.worms.dst[w] < 0 || this.trace !== undefined) super.start(q, r, p, o);
+    if (this.worms.dst(w) < 0 || this.trace !== undefined) super.start(q, r, p, o);
     else this.startOne(q, r, p, o, true);
   }
 
@@ -206,7 +207,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
     const slot = q * this.depthFlits + this.bufRing[2 * q];
     const w = this.slotInts[slot * 4];
     const seq = this.slotInts[slot * 4 + 1];
-    const tail = seq === this.worms.flits[w] - 1;
+    const tail = seq === this.worms.ints[w * WORM_INTS + W_FLITS] - 1;
     // Output-VC allocation (a head takes the free output VC, a tail releases it: a one-flit
     // worm does both at once and leaves it as it was) and one credit.
     const single = tail && seq === 0;

@@ -145,8 +145,7 @@ export class ClockedFabric extends ClockedSwitch implements EventTarget {
     if (this.wheelCount > 0) return false;
     for (let r = 0; r < this.nodes; r++) {
       const h = this.srcHead[r];
-      if (h < this.srcLen[r] && this.worms.injectEngineTime[this.srcQueue[r][h]] > cycle)
-        return false;
+      if (h < this.srcLen[r] && this.worms.entryTime(this.srcQueue[r][h]) > cycle) return false;
     }
     for (let q = 0; q < this.buf.queues; q++) {
       if (this.buf.count(q) > 0 && this.eligibleTime(q) > cycle) return false;
@@ -184,14 +183,13 @@ export class ClockedFabric extends ClockedSwitch implements EventTarget {
 
   /** Each waiting source queue whose front worm has been offered moves one flit, if it can. */
   private injectAll(c: number): void {
-    const entry = this.worms.injectEngineTime;
     const words = this.sourcesWaiting;
     for (let k = 0; k < words.length; k++) {
       for (let bits = words[k]; bits !== 0; bits &= bits - 1) {
         const bit = bits & -bits;
         const r = (k << 5) + 31 - Math.clz32(bit);
         const h = this.srcHead[r];
-        if (entry[this.srcQueue[r][h]] > c) continue;
+        if (this.worms.entryTime(this.srcQueue[r][h]) > c) continue;
         const q = this.injectOne(r, c);
         // (Through an injection channel the flit lands later: `arrive` sees to it.)
         if (q >= 0 && this.st.inject === 0 && this.buf.count(q) === 1) this.frontChanged(q);

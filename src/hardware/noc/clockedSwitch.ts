@@ -157,7 +157,7 @@ export abstract class ClockedSwitch extends Fabric {
     const slot = buf.front(q);
     const w = buf.worm(slot);
     const seq = buf.seq(slot);
-    const tail = seq === this.worms.flits[w] - 1;
+    const tail = seq === this.worms.flits(w) - 1;
     const ro = r * PORTS + o;
     const qo = q * PORTS + o;
     // reserve: a head takes the output VC (the only one: the round-robin pointer stays 0).

@@ -7,6 +7,7 @@ import { NOC_EVENT_PRIORITY } from './ideal.js';
 import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from './network.js';
 import type { NocParams } from './params.js';
 import { deterministicRoutings, getRoutingFunction, type RoutingFn } from './routing.js';
+import { W_FLITS, W_PENDING, W_SRC, WORM_INTS } from './worms.js';
 import { type StageDelays, ZeroLoadCache } from './zeroLoad.js';
 
 export interface DetailedNocOptions {
@@ -175,17 +176,20 @@ export class DetailedNoc implements NetworkOnChip {
     const kernel = this.kernel as Kernel;
     const worms = this.fabric.worms;
     const packet = worms.packet[w] as NocPacket;
-    const latency = kernel.now - worms.injectTime[w];
+    const ints = worms.ints;
+    const i = w * WORM_INTS;
+    const injectTime = worms.injectTime(w);
+    const latency = kernel.now - injectTime;
     // XY hop count (every routing is minimal).
-    const src = worms.src[w];
+    const src = ints[i + W_SRC];
     const hops =
       Math.abs(this.nodeX[src] - this.nodeX[node]) + Math.abs(this.nodeY[src] - this.nodeY[node]);
     const zeroLoad =
-      this.zeroLoad.get(hops, worms.flits[w]) * this.unitNs +
-      (worms.injectEngineTime[w] * this.unitNs - worms.injectTime[w]);
+      this.zeroLoad.get(hops, ints[i + W_FLITS]) * this.unitNs +
+      (worms.entryTime(w) * this.unitNs - injectTime);
     this.lastZeroLoadLatency = Math.min(zeroLoad, latency);
     this.fabric.stats.recordDelivery(latency, this.lastZeroLoadLatency);
-    if (--worms.pending[w] === 0) worms.release(w);
+    if (--ints[i + W_PENDING] === 0) worms.release(w);
     this.onDeliver(packet, node, kernel.now);
   }
 

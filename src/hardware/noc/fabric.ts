@@ -222,7 +222,7 @@ export abstract class Fabric {
     if (this.st.inject > 0) this.scheduleArrive(now + this.st.inject, q, w, seq);
     else this.bufferPush(q, w, seq, now);
     this.lastMove = now;
-    if (seq === this.worms.flits[w] - 1) {
+    if (seq === this.worms.flits(w) - 1) {
       this.injOwner[r * V + v] = -1;
       this.srcSeq[r] = 0;
       this.srcVc[r] = -1;
@@ -295,10 +295,10 @@ export abstract class Fabric {
    */
   computeRoute(r: number, w: number): number {
     const W = this.meshWidth;
-    const dst = this.worms.dst[w];
+    const dst = this.worms.dst(w);
     if (dst < 0) {
       const p = this.worms.packet[w] as NocPacket;
-      return treeOutputs(this.routeFn, this.worms.src[w], p.dstNodes, r, W, this.meshHeight);
+      return treeOutputs(this.routeFn, this.worms.src(w), p.dstNodes, r, W, this.meshHeight);
     }
     const mask = this.routeFn(r, dst, W);
     if (!this.adaptive || (mask & (mask - 1)) === 0) return mask;
@@ -352,7 +352,7 @@ export abstract class Fabric {
     }
     if (o !== PORT_LOCAL) this.credits[ov]--;
     const slot = this.buf.front(q);
-    if (this.buf.seq(slot) === this.worms.flits[this.buf.worm(slot)] - 1) this.owner[ov] = -1;
+    if (this.buf.seq(slot) === this.worms.flits(this.buf.worm(slot)) - 1) this.owner[ov] = -1;
     return ov;
   }
 
@@ -376,7 +376,7 @@ export abstract class Fabric {
     const seq = buf.seq(slot);
     const ov = this.outVc[q * PORTS + o];
     // Read before the flit moves on: a same-cycle delivery may recycle the worm's index.
-    const tail = seq === this.worms.flits[w] - 1;
+    const tail = seq === this.worms.flits(w) - 1;
     const s = this.stats.stats;
     s.directionFlits[o]++;
     this.flitsInside++;
@@ -438,7 +438,7 @@ export abstract class Fabric {
   /** A flit reaches a sink. Returns whether it was the tail (a delivery is due). */
   protected ejectFlit(w: number, seq: number): boolean {
     this.flitsInside--;
-    return seq === this.worms.flits[w] - 1;
+    return seq === this.worms.flits(w) - 1;
   }
 
   protected abstract scheduleArrive(t: number, q: number, w: number, seq: number): void;
