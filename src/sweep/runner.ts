@@ -66,6 +66,11 @@ export interface RunSweepOptions {
    */
   onCount?: (count: PointCount) => void;
   onProgress?: (p: SweepProgress) => void;
+  /**
+   * Cancels the sweep: no point starts after the abort, the points in flight finish and are
+   * written, then `runSweep` throws `signal.reason`. Re-running the sweep resumes it.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -118,11 +123,12 @@ async function runAll(
   run: PointRunner,
   onResult: (p: SweepPoint, r: Awaited<ReturnType<PointRunner>> | Error) => void,
   onStart: () => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
   let stopped = false;
   const lane = async () => {
-    while (next < points.length && !stopped) {
+    while (next < points.length && !stopped && signal?.aborted !== true) {
       const point = points[next++]!;
       onStart();
       let outcome: Awaited<ReturnType<PointRunner>> | Error;
@@ -156,6 +162,7 @@ export async function runSweep(opts: RunSweepOptions): Promise<RunSweepReport> {
   }
   // Locked before the plan is built, so that an unusable folder fails first; a bad spec then
   // releases it, which removes the folder again if this run created it.
+  opts.signal?.throwIfAborted();
   const lock = lockOutputFolder(outDir, outLabel, 'sweep');
   try {
     const plan = resolvePlan(loaded);
@@ -224,10 +231,12 @@ async function runPlan(
       () => {
         progress.running++;
       },
+      opts.signal,
     );
   } finally {
     await pool?.close();
   }
+  opts.signal?.throwIfAborted();
   rows = writeDerived(outDir, filePlan, cache);
   return {
     outDir,
