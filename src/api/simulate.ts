@@ -89,7 +89,7 @@ function observed(inner: Engine, hooks: ApiSimulateHooks): Engine {
  * @example
  * ```ts
  * const r = await simulate({ hw: 'mesh22nm', frames: 10, set: ['noc.bufferDepthFlits=8'], write: false });
- * console.log(r.summary.accuracy, r.summary.energyJ.total, r.summary.latencyNs.mean);
+ * console.log(r.summary.accuracy, r.summary.energyJ.total, r.summary.latencyNs);
  * ```
  */
 export async function simulate(

@@ -27,6 +27,7 @@ export const MAX_NEURONS_PER_CORE = 1 << 20;
 /** Longest delay of any one step, operation or router stage (1 ms). */
 export const MAX_DELAY_NS = 1e6;
 
+/** The core placements `chip.placement` accepts (src/mapping/placement.ts). */
 export const placementNames = ['row-major', 'snake', 'layer-affinity'] as const;
 export type PlacementName = (typeof placementNames)[number];
 
@@ -167,6 +168,11 @@ export const energySchema = z
   })
   .describe('Energy coefficients of Eq. 12.');
 
+/**
+ * The hardware config schema (zod): every field with its bound, default and description
+ * (docs/hardware-config.md, schemas/hardware-config.schema.json). `parseHardwareConfig` and
+ * `loadHardwareConfig` validate with it and throw a `UserError` naming the field.
+ */
 export const hardwareConfigSchema = z
   .strictObject({
     name: z.string().default('custom').describe('Short name of the configuration.'),

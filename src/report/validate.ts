@@ -170,6 +170,10 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
+/**
+ * Parses and validates the text of a `run.json` (`file` names it in messages): a `UserError` for
+ * anything that is not a ttfsim run result, or a core outside the mesh.
+ */
 export function parseRunResult(text: string, file: string): RunResult {
   const r = runResultSchema.safeParse(parseJson(text, file));
   if (!r.success) throw new UserError(`${file}: not a ttfsim run result: ${describe(r.error)}`);

@@ -24,6 +24,10 @@ export interface MergeReport {
   copied: number;
 }
 
+/**
+ * Merges the shard folders `inputs` of one sweep into `out` (see the file comment); returns the
+ * points found, copied and missing. A folder of another sweep throws a `UserError`.
+ */
 export function mergeSweeps(inputs: readonly string[], out: string): MergeReport {
   if (inputs.length === 0) throw new UserError('sweep merge: give at least one shard folder');
   const dirs = inputs.map((d) => resolve(d));

@@ -52,6 +52,7 @@ export function offerPackets(
   }
 }
 
+/** A flit trace as sorted `time|router|outPort|packetId|seq` lines, to compare two runs' traces. */
 export function sortTrace(t: FlitTraceEvent[]): string[] {
   return t.map((e) => `${e.time}|${e.router}|${e.outPort}|${e.packetId}|${e.seq}`).sort();
 }
