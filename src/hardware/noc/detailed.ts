@@ -22,6 +22,11 @@ export interface DetailedNocOptions {
    * fast path with the same results; true forces the general engine (tests compare the two).
    */
   generalAsync?: boolean;
+  /**
+   * false: deliveries skip the latency table, and `stats()` reports p50 and p99 as 0 (for a
+   * driver that measures latency itself, as synthetic traffic does). Default true.
+   */
+  latencyQuantiles?: boolean;
 }
 
 /** Stage delays of the configured timing style, in its unit (cycles or ns). */
@@ -134,6 +139,7 @@ export class DetailedNoc implements NetworkOnChip {
       this.flitTime = st.sa + st.xb > 0 ? st.sa + st.xb : 1;
     }
     this.fabric.onTail = (w, node) => this.deliver(w, node);
+    this.fabric.stats.latencyQuantiles = options.latencyQuantiles ?? true;
     this.fabric.trace = options.trace;
     this.nodeX = this.fabric.nodeX;
     this.nodeY = this.fabric.nodeY;

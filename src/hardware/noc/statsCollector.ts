@@ -23,6 +23,11 @@ export class NocStatsCollector {
   bufferMaxFlits = 0;
   /** Integral over time of the number of buffered flits (flit x time). */
   bufferAreaFlitTime = 0;
+  /**
+   * Whether deliveries go into the latency table (for p50 and p99); a driver that measures
+   * latency itself turns it off, and the snapshot's percentiles then read 0.
+   */
+  latencyQuantiles = true;
 
   constructor(private readonly nodes: number) {
     this.stats = emptyNocStats(nodes);
@@ -36,7 +41,7 @@ export class NocStatsCollector {
     s.latencySum += latency;
     s.zeroLoadLatencySum += zeroLoadLatency;
     if (latency > s.latencyMax) s.latencyMax = latency;
-    this.latencies.add(latency);
+    if (this.latencyQuantiles) this.latencies.add(latency);
   }
 
   /**
@@ -56,7 +61,7 @@ export class NocStatsCollector {
     s.latencySum = sum;
     s.zeroLoadLatencySum = zsum;
     if (latency > s.latencyMax) s.latencyMax = latency;
-    this.latencies.addMany(latency, count);
+    if (this.latencyQuantiles) this.latencies.addMany(latency, count);
   }
 
   /** Starts a fresh interval at kernel time `now`. */
