@@ -4,7 +4,13 @@ import { OneVcAsyncFabric } from './asyncOneVc.js';
 import { ClockedFabric } from './clocked.js';
 import type { FabricConfig, FlitTraceEvent } from './fabric.js';
 import { NOC_EVENT_PRIORITY } from './ideal.js';
-import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from './network.js';
+import {
+  checkMeshSize,
+  type DeliverFn,
+  type NetworkOnChip,
+  type NocPacket,
+  type NocStats,
+} from './network.js';
 import type { NocParams } from './params.js';
 import { deterministicRoutings, getRoutingFunction, type RoutingFn } from './routing.js';
 import { W_FLITS, W_PENDING, W_SRC, WORM_INTS } from './worms.js';
@@ -93,15 +99,7 @@ export class DetailedNoc implements NetworkOnChip {
     readonly params: NocParams,
     options: DetailedNocOptions = {},
   ) {
-    if (
-      !(
-        Number.isInteger(meshWidth) &&
-        meshWidth > 0 &&
-        Number.isInteger(meshHeight) &&
-        meshHeight > 0
-      )
-    )
-      throw new RangeError(`bad mesh size ${meshWidth}x${meshHeight}`);
+    checkMeshSize(meshWidth, meshHeight);
     const routeFn = options.routeFn ?? getRoutingFunction(params.routing);
     this.tree = params.multicast === 'xy-tree';
     if (this.tree && options.routeFn === undefined && !deterministicRoutings.has(params.routing))

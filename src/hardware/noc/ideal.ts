@@ -1,5 +1,6 @@
 import type { EventTarget, Kernel } from '../../kernel/kernel.js';
 import {
+  checkMeshSize,
   type DeliverFn,
   meshCoordinates,
   type NetworkOnChip,
@@ -80,15 +81,7 @@ export class IdealNoc implements NetworkOnChip, EventTarget {
     readonly meshHeight: number,
     params: NocParams,
   ) {
-    if (
-      !(
-        Number.isInteger(meshWidth) &&
-        meshWidth > 0 &&
-        Number.isInteger(meshHeight) &&
-        meshHeight > 0
-      )
-    )
-      throw new RangeError(`bad mesh size ${meshWidth}x${meshHeight}`);
+    checkMeshSize(meshWidth, meshHeight);
     this.hopNs = idealHopNs(params);
     // Adaptive routing has no contention to adapt to here: the ideal network takes XY for it.
     this.route = getRoutingFunction(params.routing === 'west-first' ? 'xy' : params.routing);

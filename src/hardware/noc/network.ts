@@ -83,6 +83,13 @@ export interface NetworkOnChip {
   resetStats(): void;
 }
 
+/** Throws a RangeError unless the mesh is `w x h` with positive whole sides. */
+export function checkMeshSize(meshWidth: number, meshHeight: number): void {
+  const whole = (n: number) => Number.isInteger(n) && n > 0;
+  if (!(whole(meshWidth) && whole(meshHeight)))
+    throw new RangeError(`bad mesh size ${meshWidth}x${meshHeight}`);
+}
+
 /** Mesh coordinates of a node. */
 export function nodeXY(node: number, meshWidth: number): { x: number; y: number } {
   return { x: node % meshWidth, y: Math.floor(node / meshWidth) };
