@@ -60,6 +60,14 @@ module.exports = {
       from: { path: `^src/(?!(${LAYERS.join('|')})/)` },
       to: {},
     },
+    {
+      name: 'fast-check-only-in-testing',
+      comment:
+        'fast-check is an optional peer dependency of ttfsim/testing: the main entry (and the CLI) must load without it.',
+      severity: 'error',
+      from: { path: '^src/(?!testing/)' },
+      to: { path: 'node_modules/fast-check/' },
+    },
     ...layerRules,
   ],
   options: {
