@@ -1,20 +1,11 @@
 import type { Kernel } from '../../kernel/kernel.js';
 import { AsyncFabric } from './async.js';
 import { K_EJECT, K_ELIGIBLE, SEQ_BITS } from './asyncWakes.js';
-import { xyRoute, yxRoute } from './routing.js';
 import { W_DST, W_FLITS, WORM_INTS } from './worms.js';
 
 /** Ports per router and the local port (local copies: imported bindings are slower under tsx). */
 const PORTS = 5;
 const PORT_LOCAL = 4;
-/** Route bits of the ports N, E, S, W, local (`1 << port`, see routing.ts). */
-const BIT_N = 1;
-const BIT_E = 2;
-const BIT_S = 4;
-const BIT_W = 8;
-const BIT_LOCAL = 16;
-/** Largest mesh (nodes) whose routes are tabulated: 1024 x 1024 bytes. */
-const ROUTE_TABLE_MAX_NODES = 1024;
 
 /**
  * The asynchronous engine's fast path for the default router: one virtual channel per port and
@@ -31,22 +22,6 @@ const ROUTE_TABLE_MAX_NODES = 1024;
  * deliveries at the same times and the same statistics (test/hardware/noc/asyncOneVc.test.ts).
  */
 export class OneVcAsyncFabric extends AsyncFabric {
-  /**
-   * Dimension order of the routing function when it is XY (1) or YX (2): the route is then
-   * decided from node coordinates (`nodeX`, `nodeY`: small tables that stay in cache), without
-   * a call and its two integer divisions. Any other (deterministic) function (0) goes through
-   * `routeTable`.
-   */
-  private readonly order = this.routeFn === xyRoute ? 1 : this.routeFn === yxRoute ? 2 : 0;
-  /**
-   * Route of every (router, destination) pair for other routing functions, computed on first use
-   * (0: not yet; a route has at least one bit). Kept for meshes up to
-   * {@link ROUTE_TABLE_MAX_NODES} nodes (1 MiB); larger ones call the function.
-   */
-  private readonly routeTable =
-    this.order === 0 && this.nodes <= ROUTE_TABLE_MAX_NODES
-      ? new Uint8Array(this.nodes * this.nodes)
-      : null;
   /** The input buffers' arrays, one load away (read on every hop). */
   private readonly bufRing = this.buf.ring;
   private readonly slotInts = this.buf.slotInts;
@@ -70,7 +45,7 @@ export class OneVcAsyncFabric extends AsyncFabric {
     // Set up a new front: route computation for a head; body flits follow their head's route.
     // (`eligible`, `remaining` and `route` are written below only where someone reads them.)
     const fresh = rem < 0;
-    if (fresh) rem = head ? this.routeOf(r, dst) : this.route[q];
+    if (fresh) rem = head ? this.routing.route(r, dst) : this.route[q];
     const o = 31 - Math.clz32(rem);
     const ro = r * PORTS + o;
     this.creditsBack(ro, now);
@@ -162,29 +137,6 @@ export class OneVcAsyncFabric extends AsyncFabric {
     if (returns.count[ro] !== 0 && returns.first(ro) <= now) {
       this.credits[ro] += returns.takeDue(ro, now);
     }
-  }
-
-  /** The route (output bit) of a unicast head at router r bound for dst. */
-  private routeOf(r: number, dst: number): number {
-    const order = this.order;
-    if (order !== 0) {
-      const dx = this.nodeX[dst] - this.nodeX[r];
-      const dy = this.nodeY[dst] - this.nodeY[r];
-      // XY corrects x first, YX y first (as xyRoute and yxRoute in routing.ts).
-      if (order === 1 && dx !== 0) return dx > 0 ? BIT_E : BIT_W;
-      if (dy !== 0) return dy > 0 ? BIT_S : BIT_N;
-      if (dx !== 0) return dx > 0 ? BIT_E : BIT_W;
-      return BIT_LOCAL;
-    }
-    const table = this.routeTable;
-    if (table === null) return this.routeFn(r, dst, this.meshWidth);
-    const k = r * this.nodes + dst;
-    let mask = table[k];
-    if (mask === 0) {
-      mask = this.routeFn(r, dst, this.meshWidth);
-      table[k] = mask;
-    }
-    return mask;
   }
 
   protected override start(q: number, r: number, p: number, o: number): void {

@@ -2,6 +2,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import { InputBuffers } from './inputUnit.js';
 import { meshCoordinates, type NocPacket } from './network.js';
 import { neighbour, type RoutingFn, treeOutputs } from './routing.js';
+import { RoutingUnit } from './routingUnit.js';
 import { NocStatsCollector } from './statsCollector.js';
 import { blockedBuffersReport } from './watchdog.js';
 import { WormTable } from './worms.js';
@@ -89,6 +90,8 @@ export abstract class Fabric {
   /** Column and row of every node. */
   readonly nodeX: Int32Array;
   readonly nodeY: Int32Array;
+  /** Route computation of deterministic routing functions (tabulated or from coordinates). */
+  readonly routing: RoutingUnit;
   /**
    * Source queues (unbounded): worms waiting (`srcQueue[r][srcHead[r] .. srcLen[r] - 1]`), the
    * next flit of the front one and its VC. A drained queue is rewound, not truncated, so steady
@@ -151,6 +154,7 @@ export abstract class Fabric {
     this.injOwner = new Int32Array(n * vcs).fill(-1);
     this.injPtr = new Int32Array(n);
     ({ nodeX: this.nodeX, nodeY: this.nodeY } = meshCoordinates(n, meshWidth));
+    this.routing = new RoutingUnit(this.routeFn, meshWidth, n, this.nodeX, this.nodeY);
     this.nbr = new Int32Array(n * PORTS);
     for (let r = 0; r < n; r++) {
       for (let p = 0; p < PORTS; p++) {
@@ -289,9 +293,10 @@ export abstract class Fabric {
   }
 
   /**
-   * Route computation (Garnet's `RoutingUnit`): the routing function's permitted ports, or the
-   * tree's outputs; an adaptive function's choice goes to the permitted port whose downstream
-   * input port has the most free slots (ties: lowest port).
+   * Route computation (Garnet's `RoutingUnit`): the routing function's permitted ports (a
+   * deterministic one through {@link RoutingUnit}), or the tree's outputs; an adaptive
+   * function's choice goes to the permitted port whose downstream input port has the most free
+   * slots (ties: lowest port).
    */
   computeRoute(r: number, w: number): number {
     const W = this.meshWidth;
@@ -300,8 +305,9 @@ export abstract class Fabric {
       const p = this.worms.packet[w] as NocPacket;
       return treeOutputs(this.routeFn, this.worms.src(w), p.dstNodes, r, W, this.meshHeight);
     }
+    if (!this.adaptive) return this.routing.route(r, dst);
     const mask = this.routeFn(r, dst, W);
-    if (!this.adaptive || (mask & (mask - 1)) === 0) return mask;
+    if ((mask & (mask - 1)) === 0) return mask;
     let best = -1;
     let bestFree = -1;
     for (let o = 0; o < 4; o++) {
