@@ -1,5 +1,7 @@
 import { DetailedNoc } from '../hardware/noc/detailed.js';
+import { IdealNoc } from '../hardware/noc/ideal.js';
 import type { DeliverFn, NetworkOnChip, NocPacket, NocStats } from '../hardware/noc/network.js';
+import type { NocParams } from '../hardware/noc/params.js';
 import {
   getRoutingFunction,
   lowestPort,
@@ -35,10 +37,10 @@ import { FramePool } from './framePool.js';
 class LatencyHistogram {
   readonly counts: number[] = [];
 
-  add(ns: number): void {
+  add(ns: number, count = 1): void {
     const bin = ns < 1 ? 0 : Math.floor(Math.log2(ns)) + 1;
     while (this.counts.length <= bin) this.counts.push(0);
-    this.counts[bin]!++;
+    this.counts[bin]! += count;
   }
 
   edges(): number[] {
@@ -76,6 +78,38 @@ class RouterCongestion {
 
   means(): number[] {
     return Array.from(this.sum, (x, i) => (this.count[i]! > 0 ? x / this.count[i]! : 0));
+  }
+}
+
+/**
+ * The ideal network, histogramming each delivery's latency as it records it. Still an
+ * {@link IdealNoc}, so the simulator takes its direct path (deliveries scheduled without packet
+ * objects, in groups: src/sim/packets.ts), which gives the same deliveries at the same times in
+ * the same order as packets through `inject`, and the same statistics.
+ */
+class RecordingIdealNoc extends IdealNoc {
+  constructor(
+    w: number,
+    h: number,
+    params: NocParams,
+    private readonly hist: LatencyHistogram,
+  ) {
+    super(w, h, params);
+  }
+
+  override recordDelivery(latency: number): void {
+    this.hist.add(latency);
+    super.recordDelivery(latency);
+  }
+
+  override recordDeliveries(latency: number, count: number): void {
+    this.hist.add(latency, count);
+    super.recordDeliveries(latency, count);
+  }
+
+  override onEvent(kind: number, dst: number, injectNs: number, ref: unknown, kernel: Kernel) {
+    this.hist.add(kernel.now - injectNs);
+    super.onEvent(kind, dst, injectNs, ref, kernel);
   }
 }
 
@@ -216,7 +250,10 @@ async function runEngine(
   const base = input.noc === 'detailed' ? detailedNocFactory : idealNocFactory;
   const setup = prepareSimulation(input.network, input.config, {
     ...simOptions,
-    noc: (w, h, p) => recording(base(w, h, p), hist, congestion),
+    noc:
+      input.noc === 'ideal'
+        ? (w, h, p) => new RecordingIdealNoc(w, h, p, hist)
+        : (w, h, p) => recording(base(w, h, p), hist, congestion),
   });
   const framesInFlight = Math.min(
     input.count,
