@@ -7,6 +7,9 @@
  * neighbours' load); every run gives the same simulation result.
  *
  *     npm run bench -- noc              (compiled; or: node .bench-build/bench/noc.js --cycles N)
+ *
+ * To compare two versions of the code, bench/nocAb.ts runs an old build and this one
+ * interleaved in one run and prints the ratio with its spread.
  */
 import { nocSchema } from '../src/hardware/noc/params.js';
 import { runSynthetic } from '../src/hardware/noc/synthetic.js';
