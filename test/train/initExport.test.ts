@@ -85,7 +85,7 @@ describe('train --init <PyTorch export with batch norm> --normalize', () => {
     expect(ck.state.epoch).toBe(0);
     expect([...ck.state.params]).toEqual([...want]);
     // the biases the export and its batch norm gave (a bias-free manifest) are part of the SNN
-    expect(norm.net.biases?.filter((b) => b !== null && b.some((v) => v !== 0)).length).toBe(3);
+    expect(norm.net.biases?.filter((b) => b?.some((v) => v !== 0)).length).toBe(3);
     expect(norm.scales.filter((s) => s !== 1).length).toBeGreaterThan(0);
 
     const done = await runTraining({ ...base, resume: true, config: config(path, 1) });
