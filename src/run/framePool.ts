@@ -27,11 +27,15 @@ export interface FrameWorkerInit {
   options: Omit<SimOptions, 'noc'>;
 }
 
-/** Frames `first` to `first + count - 1`, their inputs one after another. */
+/**
+ * Frames `first` to `first + count - 1`, their inputs one after another; `reuse`: a consumed
+ * batch's buffer to write the answer into (at least `count` frames long), or null.
+ */
 export interface FrameBatchRequest {
   first: number;
   count: number;
   inputs: Float32Array | Float64Array;
+  reuse: ArrayBuffer | null;
 }
 
 export type FrameWorkerReply =
@@ -48,6 +52,8 @@ export type FrameWorkerReply =
 export class FramePool implements AsyncFrameSource {
   private readonly workers: Worker[] = [];
   private readonly batches = new Map<number, Float64Array>();
+  /** Buffers of consumed batches, sent back with the next requests (no allocation per batch). */
+  private readonly free: ArrayBuffer[] = [];
   /** The wait of {@link until}: every batch from the one being consumed to `last`. */
   private waiter: { last: number; resolve: () => void; reject: (e: Error) => void } | null = null;
   private failure: Error | null = null;
@@ -114,6 +120,7 @@ export class FramePool implements AsyncFrameSource {
     this.layout!.unpack(data, (f - first) * this.layout!.length, tau, outputMembrane);
     if (f === Math.min(this.count, first + this.batch) - 1) {
       this.batches.delete(b);
+      this.free.push(data.buffer as ArrayBuffer);
       this.consuming = b + 1;
       this.request();
     }
@@ -159,8 +166,10 @@ export class FramePool implements AsyncFrameSource {
       const first = b * this.batch;
       const count = Math.min(this.batch, this.count - first);
       const inputs = this.images.slice(first * fs, (first + count) * fs);
-      const msg: FrameBatchRequest = { first, count, inputs };
-      this.workers[b % this.workers.length]!.postMessage(msg, [inputs.buffer]);
+      const reuse = this.free.pop() ?? null;
+      const msg: FrameBatchRequest = { first, count, inputs, reuse };
+      const transfer = reuse === null ? [inputs.buffer] : [inputs.buffer, reuse];
+      this.workers[b % this.workers.length]!.postMessage(msg, transfer);
     }
   }
 

@@ -1,9 +1,10 @@
 /**
  * Worker-thread entry of the frame pool (framePool.ts): prepares the run's simulation from its
- * `workerData` ({@link FrameWorkerInit}) and says `{ ready: true }`, then answers each `{ first, count, inputs }` with the
- * frames' computed spikes, `{ first, count, data }` (frameSpikes.ts layout, the buffer
- * transferred), or `{ error, userError }`. Loaded from `frameWorker.ts` (sources, through tsx) or
- * `frameWorker.js` (dist).
+ * `workerData` ({@link FrameWorkerInit}) and says `{ ready: true }`, then answers each
+ * `{ first, count, inputs, reuse }` with the frames' computed spikes, `{ first, count, data }`
+ * (frameSpikes.ts layout, written into `reuse` when given, the buffer transferred), or
+ * `{ error, userError }`. Loaded from `frameWorker.ts` (sources, through tsx) or `frameWorker.js`
+ * (dist).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameSpikes } from '../sim/frameSpikes.js';
@@ -39,7 +40,12 @@ port.on('message', (msg: FrameBatchRequest) => {
   if (frames === null) return;
   try {
     const length = frames.layout.length;
-    const data = new Float64Array(msg.count * length);
+    // Every value of a frame is written (FrameSpikesLayout.pack), so a reused buffer needs no clearing.
+    const n = msg.count * length;
+    const data =
+      msg.reuse !== null && msg.reuse.byteLength >= n * 8
+        ? new Float64Array(msg.reuse, 0, n)
+        : new Float64Array(n);
     for (let i = 0; i < msg.count; i++) {
       frames.run(msg.inputs.subarray(i * frameSize, (i + 1) * frameSize), data, i * length);
     }
