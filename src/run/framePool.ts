@@ -14,6 +14,9 @@ import type { Network } from '../snn/network.js';
 import { UserError } from '../util/errors.js';
 import { siblingModule, spawnWorker } from '../util/worker.js';
 
+/** Most bytes of computed spikes in one batch (one message). */
+const BATCH_BYTES = 8 << 20;
+
 /** The default of `--workers`: the machine's cores. */
 export function defaultSimWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -102,8 +105,10 @@ export class FramePool implements AsyncFrameSource {
     this.frameSize = setup.stages[0]!.size;
     this.count = count;
     const n = this.workers.length;
-    // Batches amortize the messages; small runs still give every worker frames.
-    this.batch = Math.max(1, Math.min(16, Math.floor(count / (4 * n))));
+    // Batches amortize the messages; small runs still give every worker frames, and a batch
+    // stays under BATCH_BYTES (a VGG16 frame's spikes are 2.4 MB).
+    const byBytes = Math.floor(BATCH_BYTES / (8 * Math.max(1, this.layout.length)));
+    this.batch = Math.max(1, Math.min(16, byBytes, Math.floor(count / (4 * n))));
     this.aheadBatches = 2 * n + Math.ceil(framesInFlight / this.batch) + 1;
     this.request();
   }
