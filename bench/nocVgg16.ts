@@ -3,7 +3,8 @@
  * nocVgg16`, or after it `node .bench-build/bench/nocVgg16.js`): one CIFAR-sized frame (CIFAR-10
  * test image 0 when the data is there, see bench/lib/frames.ts), seeded weights calibrated to
  * the paper's firing fraction, on `mesh22nm` with its own network (async timing, XY, unicast,
- * one VC, 4-flit buffers). Target (issue 4): the detailed frame within 10x the ideal one.
+ * one VC, 4-flit buffers). Target (issue 16): the detailed frame within 5x the ideal one (issue 4
+ * asked for 10x).
  *
  * Ideal and detailed runs alternate, `BENCH_RUNS` times each (default 4), in a process that
  * runs nothing else, and the least CPU time of each counts: a shared host's speed drifts by tens
@@ -72,5 +73,5 @@ console.log(
   `  detailed ${noc.timing} NoC (${noc.routing}, ${noc.multicast}, ${noc.virtualChannels} VC, ${noc.bufferDepthFlits}-flit buffers): ${detailedT.cpu.toFixed(0)} ms CPU/frame (wall ${detailedT.wall.toFixed(0)} ms), ${detailedRun.flitHops.toLocaleString('en')} flit-hops, ${((detailedRun.flitHops / detailedT.cpu) * 1e-3).toFixed(2)} M flit-hops/CPU-s; latency ${(b.latencyNs / 1000).toFixed(1)} us`,
 );
 console.log(
-  `  ratio detailed / ideal = ${(detailedT.cpu / idealT.cpu).toFixed(1)} (CPU), ${(detailedT.wall / idealT.wall).toFixed(1)} (wall), best of ${RUNS} alternating runs each; target <= 10`,
+  `  ratio detailed / ideal = ${(detailedT.cpu / idealT.cpu).toFixed(1)} (CPU), ${(detailedT.wall / idealT.wall).toFixed(1)} (wall), best of ${RUNS} alternating runs each; target <= 5`,
 );
