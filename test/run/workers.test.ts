@@ -27,7 +27,7 @@ function folder(dir: string): Record<string, string> {
 }
 
 describe('simulate --workers N', () => {
-  it('gives the same results files, traces and NoC statistics for 1, 2 and 3 workers (random weights, ideal and detailed networks)', async () => {
+  it('gives the same results files, traces and NoC statistics for 1, 2 and 3 workers (random weights, ideal and detailed networks, integer and fixed-point SOPs)', async () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -39,6 +39,8 @@ describe('simulate --workers N', () => {
           multicast: fc.constantFrom('unicast', 'xy-tree'),
           neuronsPerCore: fc.integer({ min: 20, max: 64 }),
           framesInFlight: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+          stepsPerWindow: fc.constantFrom(4, 10, 'exact' as const),
+          weightBits: fc.constantFrom(3, 4, 8, 'float' as const),
         }),
         async (c) => {
           const dir = join(tmp.dir, `case${n++}`);
@@ -61,6 +63,8 @@ describe('simulate --workers N', () => {
               ],
               frames: 'all',
               noc: c.noc,
+              stepsPerWindow: c.stepsPerWindow,
+              weightBits: c.weightBits,
               ...(c.framesInFlight === undefined ? {} : { framesInFlight: c.framesInFlight }),
               workers,
               out,
@@ -79,7 +83,7 @@ describe('simulate --workers N', () => {
           expect(files[2]).toEqual(files[0]);
         },
       ),
-      { numRuns: 4, seed: 22 },
+      { numRuns: 6, seed: 22 },
     );
   }, 120_000);
 
