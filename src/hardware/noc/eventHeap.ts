@@ -1,3 +1,6 @@
+/** Pending times up to which a bucket is found by scanning the heap rather than in a Map. */
+const SCAN_MAX_BUCKETS = 16;
+
 /** The events due at one time, in insertion order, in parallel typed arrays. */
 export class Bucket {
   time = 0;
@@ -28,15 +31,20 @@ export class Bucket {
  * in typed arrays. Router delays are few and fixed, so at any moment only a few dozen distinct
  * times are pending while hundreds of events are: pushing is (usually) a cache hit on a recent
  * bucket and three typed-array writes, popping three typed-array reads. A bucket is found on
- * push through a small cache of the buckets last pushed to, then a Map; the earliest bucket is
- * the heap's root (no lookup on pop). Buckets are recycled, so steady state allocates nothing.
+ * push through a small cache of the buckets last pushed to, then, while at most
+ * {@link SCAN_MAX_BUCKETS} times are pending, by a scan of the heap (a Map keyed by a double
+ * costs a boxed key, a hash and an entry per new time), else through a Map kept from then on
+ * until the heap empties; the earliest bucket is the heap's root (no lookup on pop). Buckets
+ * are recycled, so steady state allocates nothing.
  * Only the earliest time is mirrored into the simulation's kernel.
  *
  * Event fields: `kind` and `a` are 32-bit integers, `b` any double. The owner reads buckets in
  * place (see `retireTop`).
  */
 export class EventHeap {
+  /** The buckets by time, kept only while {@link mapped} (a large heap). */
   private readonly byTime = new Map<number, Bucket>();
+  private mapped = false;
   /** Heap of buckets ordered by time (times are distinct). */
   private heap: Bucket[] = [];
   private readonly spare: Bucket[] = [];
@@ -75,7 +83,7 @@ export class EventHeap {
 
   /** The bucket of time t, found or made, and put into the cache (kept out of `push`: small). */
   private bucketAt(t: number): Bucket {
-    const bucket = this.byTime.get(t) ?? this.newBucket(t);
+    const bucket = this.find(t) ?? this.newBucket(t);
     const k = this.cNext;
     this.cNext = (k + 1) & 3;
     if (k === 0) this.c0 = bucket;
@@ -100,12 +108,26 @@ export class EventHeap {
     this.release(bucket);
   }
 
+  /** The pending bucket of time t, or undefined. */
+  private find(t: number): Bucket | undefined {
+    if (this.mapped) return this.byTime.get(t);
+    const h = this.heap;
+    for (let i = 0; i < h.length; i++) if (h[i].time === t) return h[i];
+    return undefined;
+  }
+
   private newBucket(t: number): Bucket {
     const bucket = this.spare.pop() ?? new Bucket();
     bucket.time = t;
     bucket.n = 0;
     bucket.head = 0;
-    this.byTime.set(t, bucket);
+    if (this.mapped) this.byTime.set(t, bucket);
+    else if (this.heap.length >= SCAN_MAX_BUCKETS) {
+      // Too many pending times to scan: map them all from now on (until the heap empties).
+      for (const b of this.heap) this.byTime.set(b.time, b);
+      this.byTime.set(t, bucket);
+      this.mapped = true;
+    }
     this.pushHeap(bucket);
     return bucket;
   }
@@ -116,8 +138,13 @@ export class EventHeap {
     else if (this.c1 === bucket) this.c1 = null;
     else if (this.c2 === bucket) this.c2 = null;
     else if (this.c3 === bucket) this.c3 = null;
-    this.byTime.delete(bucket.time);
     this.popHeap();
+    if (this.mapped) {
+      if (this.heap.length === 0) {
+        this.byTime.clear();
+        this.mapped = false;
+      } else this.byTime.delete(bucket.time);
+    }
     this.spare.push(bucket);
   }
 
