@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { HardwareConfig } from '../hardware/config.js';
+import type { FrameSlot } from '../sim/frameResult.js';
 import { FrameSpikesLayout } from '../sim/frameSpikes.js';
 import type { AsyncFrameSource } from '../sim/run.js';
 import type { SimOptions, SimSetup } from '../sim/setup.js';
@@ -71,6 +72,8 @@ export class FramePool implements AsyncFrameSource {
   private consuming = 0;
   private closed = false;
   private readyCount = 0;
+  /** A copy of frame 0's spikes (see frame0Again). */
+  private frame0: Float64Array | null = null;
   private readyWait: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   constructor(n: number, init: FrameWorkerInit) {
@@ -117,18 +120,33 @@ export class FramePool implements AsyncFrameSource {
     return this.batches.has(Math.floor(f / this.batch));
   }
 
-  load(f: number, tau: readonly Float64Array[], outputMembrane: Float64Array): void {
+  load(f: number, slot: FrameSlot): void {
     const b = Math.floor(f / this.batch);
     const data = this.batches.get(b);
     if (data === undefined) throw new Error(`frame pool: frame ${f} is not computed yet`);
     const first = b * this.batch;
-    this.layout!.unpack(data, (f - first) * this.layout!.length, tau, outputMembrane);
+    const length = this.layout!.length;
+    const at = (f - first) * length;
+    this.layout!.unpack(data, at, slot);
+    if (f === 0) this.frame0 = data.slice(at, at + length);
     if (f === Math.min(this.count, first + this.batch) - 1) {
       this.batches.delete(b);
       this.free.push(data.buffer as ArrayBuffer);
       this.consuming = b + 1;
       this.request();
     }
+  }
+
+  /** Frame 0's spikes once more (for the run's first frame alone: simEngine.ts), once loaded. */
+  frame0Again(): AsyncFrameSource {
+    const data = this.frame0;
+    const layout = this.layout;
+    if (data === null || layout === null) throw new Error('frame pool: frame 0 is not loaded');
+    return {
+      has: () => true,
+      until: () => Promise.resolve(),
+      load: (_f, slot) => layout.unpack(data, 0, slot),
+    };
   }
 
   /** Resolves once frame `f` and every frame before it not yet loaded are computed. */

@@ -1,11 +1,6 @@
 import { getRoutingFunction } from '../hardware/noc/routing.js';
 import type { SimFrameResult, SimRunSummary } from '../sim/frameResult.js';
-import {
-  type AsyncFrameSource,
-  type RunOptions,
-  simulateFrames,
-  simulateFramesFrom,
-} from '../sim/run.js';
+import { type RunOptions, simulateFrames, simulateFramesFrom } from '../sim/run.js';
 import { idealNocFactory, prepareSimulation, type SimOptions } from '../sim/setup.js';
 import { windowCount } from '../snn/network.js';
 import type { Engine, EngineFrame, EngineInput, EngineRunResult } from './engine.js';
@@ -107,8 +102,7 @@ async function runEngine(
   };
   // The first frame alone on the chip (a run of its own, nothing else in flight), unless the
   // run's frames were alone anyway; the network is not the recorded one (its figures stay the
-  // stream's). Its spikes are the stream's first frame's (kept when they come from the pool).
-  let first: { tau: Float64Array[]; membrane: Float64Array } | null = null;
+  // stream's). Its spikes are the stream's first frame's (again from the pool when it ran one).
   let summary: SimRunSummary;
   if (pool === null) {
     summary = simulateFrames(
@@ -119,19 +113,7 @@ async function runEngine(
     );
   } else {
     pool.begin(setup, input.images, input.count, framesInFlight);
-    const keepFirst: AsyncFrameSource = {
-      has: (f) => pool.has(f),
-      until: (f) => pool.until(f),
-      load: (f, tau, membrane) => {
-        pool.load(f, tau, membrane);
-        if (f === 0)
-          first = {
-            tau: tau.map((t) => Float64Array.from(t)),
-            membrane: Float64Array.from(membrane),
-          };
-      },
-    };
-    summary = await simulateFramesFrom(setup, input.count, keepFirst, runOptions, onResult);
+    summary = await simulateFramesFrom(setup, input.count, pool, runOptions, onResult);
   }
   let latencyAlone: EngineRunResult['latencyAlone'];
   if (framesInFlight > 1) {
@@ -141,22 +123,9 @@ async function runEngine(
     const onAlone = (r: SimFrameResult) => {
       latencyAlone = { ns: r.latencyNs, steps: r.latencySteps, frames: 1 };
     };
-    const kept = first as { tau: Float64Array[]; membrane: Float64Array } | null;
-    if (kept === null) {
+    if (pool === null) {
       simulateFrames(alone, { images: input.images.subarray(0, size), count: 1 }, options, onAlone);
-    } else {
-      const source: AsyncFrameSource = {
-        has: () => true,
-        until: () => Promise.resolve(),
-        load: (_f, tau, membrane) => {
-          kept.tau.forEach((t, s) => {
-            tau[s]!.set(t);
-          });
-          membrane.set(kept.membrane);
-        },
-      };
-      await simulateFramesFrom(alone, 1, source, options, onAlone);
-    }
+    } else await simulateFramesFrom(alone, 1, pool.frame0Again(), options, onAlone);
   }
   const timing = input.noc === 'ideal' ? 'ideal' : input.config.noc.timing;
   const notes: string[] = [];

@@ -5,6 +5,18 @@ import type { IdealSender, PacketSender, SpikePayload } from './packets.js';
 import type { SimSetup } from './setup.js';
 import { spikeOffsetNs } from './spikeTiming.js';
 
+/**
+ * Core `core`'s spikes of a window (`tau > 0` among its emitted neurons) into `q` in emission
+ * order: earliest first (larger `tau`), ties in neuron order. Returns how many.
+ */
+export function emissionOrder(core: SimCore, tau: Float64Array, q: Int32Array): number {
+  const list = core.emitNeurons;
+  let n = 0;
+  for (let i = 0; i < list.length; i++) if (tau[list[i]!]! > 0) q[n++] = list[i]!;
+  if (n > 1) q.subarray(0, n).sort((x, y) => tau[y]! - tau[x]! || x - y);
+  return n;
+}
+
 /** Kernel priority of emissions: after NoC deliveries (0), injections (1) and opens (2). */
 export const P_EMIT = 3;
 const K_EMIT = 2;
@@ -33,6 +45,8 @@ export class Emissions implements EventTarget {
     private readonly packets: PacketSender | null,
     /** Stage of the sending layer of each link (where its traffic is counted). */
     private readonly srcStageOfLink: Int32Array,
+    /** Where each core's emission order lies in a slot's `emitOrder` (when the slots have one). */
+    private readonly orderOffsets: Int32Array | null = null,
   ) {
     this.cores = setup.conn.cores;
     this.links = setup.conn.links;
@@ -48,12 +62,16 @@ export class Emissions implements EventTarget {
    * in emission order and schedules the first.
    */
   queueWindow(c: number, core: SimCore, tau: Float64Array, slot: FrameSlot, now: number): void {
-    const list = core.emitNeurons;
     const q = this.queue[c]!;
-    let n = 0;
-    for (let i = 0; i < list.length; i++) if (tau[list[i]!]! > 0) q[n++] = list[i]!;
+    let n: number;
+    const order = slot.emitOrder;
+    if (order !== null) {
+      // Computed with the frame's spikes (frameSpikes.ts), by emissionOrder too.
+      const o = this.orderOffsets![c]!;
+      n = order[o]!;
+      q.set(order.subarray(o + 1, o + 1 + n));
+    } else n = emissionOrder(core, tau, q);
     if (n === 0) return;
-    q.subarray(0, n).sort((x, y) => tau[y]! - tau[x]! || x - y);
     this.len[c] = n;
     this.pos[c] = 0;
     this.openNs[c] = now;

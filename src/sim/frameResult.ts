@@ -137,6 +137,12 @@ export class FrameSlot {
   outputOpenNs = 0;
   coresDone = 0;
   endNs = 0;
+  /**
+   * When the frame's spikes come computed (frameSpikes.ts): its spikes per stage, and each
+   * core's emission order (`FrameSpikesLayout.orderOffsets`); null: counted and sorted here.
+   */
+  spikeCounts: Float64Array | null = null;
+  emitOrder: Int32Array | null = null;
 
   constructor(
     private readonly all: StageInfo[],
@@ -212,7 +218,10 @@ export function frameResultOf(
   directEncoding: boolean,
   fields: Pick<SimFrameResult, 'decision' | 'latencySteps' | 'decisionNs' | 'hostMacs'>,
 ): SimFrameResult {
-  const spikes = all.map((_, s) => (s === 0 && directEncoding ? 0 : countSpikes(slot.tau[s]!)));
+  const counted = slot.spikeCounts;
+  const spikes = all.map((_, s) =>
+    s === 0 && directEncoding ? 0 : counted !== null ? counted[s]! : countSpikes(slot.tau[s]!),
+  );
   let weightedSpikes = 0;
   for (let s = 1; s < all.length; s++) if (all[s]!.weighted) weightedSpikes += spikes[s]!;
   return {

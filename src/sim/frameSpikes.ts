@@ -1,6 +1,8 @@
 import { hostEncode } from '../snn/reference.js';
+import type { SimCore } from './connectivity.js';
 import { CoreCompute } from './coreCompute.js';
-import { FrameSlot } from './frameResult.js';
+import { emissionOrder } from './emissions.js';
+import { countSpikes, FrameSlot } from './frameResult.js';
 import type { SimSetup } from './setup.js';
 
 /**
@@ -17,16 +19,29 @@ import type { SimSetup } from './setup.js';
  *   {@link FrameSource}) instead of computing them itself.
  *
  * One frame's spikes travel as one `Float64Array` ({@link FrameSpikesLayout}): every stage's
- * `tau` (flatten stages alias the stage they flatten and are not stored twice), then the output
- * membrane.
+ * `tau` (flatten stages alias the stage they flatten and are not stored twice), the output
+ * membrane, and what the simulator would otherwise derive from them in the calling thread: the
+ * spikes per stage and each core's emission order.
  */
 
-/** Where each stage's `tau` and the output membrane lie in one frame's packed spikes. */
+/**
+ * Where each stage's `tau`, the output membrane, the spikes per stage and each core's emission
+ * order lie in one frame's packed spikes (all float64; counts and neuron indices are exact).
+ */
 export class FrameSpikesLayout {
   /** Offset of each stage's tau, -1 for a flatten stage (it aliases the stage before it). */
   readonly offsets: Int32Array;
   readonly membraneOffset: number;
   readonly membraneLength: number;
+  /** Spikes (`tau > 0`) of each stage, one value per stage. */
+  readonly countsOffset: number;
+  /**
+   * Per core that emits spikes (-1 for the others): where, from `orderOffset`, its window's
+   * emission order lies: the count `n`, then `n` emitted neurons (emissions.ts `emissionOrder`).
+   */
+  readonly orderOffsets: Int32Array;
+  readonly orderOffset: number;
+  readonly orderLength: number;
   /** Values (float64) per frame. */
   readonly length: number;
 
@@ -45,37 +60,53 @@ export class FrameSpikesLayout {
     const out = setup.mapping.stages.some((m, i) => i > 0 && m.stage === setup.outputStage);
     this.membraneOffset = n;
     this.membraneLength = out ? st[setup.outputStage]!.size : 0;
-    this.length = n + this.membraneLength;
+    this.countsOffset = n + this.membraneLength;
+    this.orderOffset = this.countsOffset + st.length;
+    let k = 0;
+    this.orderOffsets = Int32Array.from(setup.conn.cores, (core) => {
+      if (!emits(setup, core)) return -1;
+      const o = k;
+      k += 1 + core.emitNeurons.length;
+      return o;
+    });
+    this.orderLength = k;
+    this.length = this.orderOffset + this.orderLength;
   }
 
-  /** Copies a frame's spikes (at `offset` in `data`) into a slot's `tau` and membrane arrays. */
-  unpack(
-    data: Float64Array,
-    offset: number,
-    tau: readonly Float64Array[],
-    outputMembrane: Float64Array,
-  ): void {
+  /**
+   * Copies a frame's spikes (at `offset` in `data`) into a slot: `tau`, output membrane, and the
+   * spike counts and emission orders where the slot has room for them.
+   */
+  unpack(data: Float64Array, offset: number, slot: FrameSlot): void {
+    const tau = slot.tau;
     for (let s = 0; s < tau.length; s++) {
       const o = this.offsets[s]!;
       if (o >= 0) tau[s]!.set(data.subarray(offset + o, offset + o + tau[s]!.length));
     }
     const m = offset + this.membraneOffset;
-    outputMembrane.set(data.subarray(m, m + this.membraneLength));
-  }
-
-  /** The inverse of {@link unpack}. */
-  pack(
-    tau: readonly Float64Array[],
-    outputMembrane: Float64Array,
-    data: Float64Array,
-    offset: number,
-  ): void {
-    for (let s = 0; s < tau.length; s++) {
-      const o = this.offsets[s]!;
-      if (o >= 0) data.set(tau[s]!, offset + o);
+    slot.outputMembrane.set(data.subarray(m, m + this.membraneLength));
+    const counts = slot.spikeCounts;
+    if (counts !== null) {
+      const c = offset + this.countsOffset;
+      counts.set(data.subarray(c, c + counts.length));
     }
-    data.set(outputMembrane, offset + this.membraneOffset);
+    const order = slot.emitOrder;
+    if (order !== null) {
+      const offsets = this.orderOffsets;
+      const base = offset + this.orderOffset;
+      for (let c = 0; c < offsets.length; c++) {
+        const o = offsets[c]!;
+        if (o < 0) continue;
+        const n = data[base + o]!;
+        for (let i = 0; i <= n; i++) order[o + i] = data[base + o + i]!;
+      }
+    }
   }
+}
+
+/** Whether core `core` sends spikes (its windows have an emission order; simulator.ts `open`). */
+export function emits(setup: SimSetup, core: SimCore): boolean {
+  return core.stage !== setup.outputStage && core.mapIdx < setup.conn.links.length;
 }
 
 /**
@@ -85,8 +116,11 @@ export class FrameSpikesLayout {
 export interface FrameSource {
   /** True once frame `f`'s spikes can be loaded. */
   has(f: number): boolean;
-  /** Writes frame `f`'s spikes into a frame slot's arrays (called once per frame, in order). */
-  load(f: number, tau: readonly Float64Array[], outputMembrane: Float64Array): void;
+  /**
+   * Writes frame `f`'s spikes into the frame slot (`FrameSpikesLayout.unpack`; called once per
+   * frame, in order).
+   */
+  load(f: number, slot: FrameSlot): void;
 }
 
 /**
@@ -101,6 +135,8 @@ export class FrameSpikes {
   /** Per core: the emitted neurons of the layer before whose spikes reach it. */
   private readonly pending: Int32Array[];
   private readonly pendingLen: Int32Array;
+  /** Scratch for one core's emission order. */
+  private readonly order: Int32Array;
 
   constructor(private readonly setup: SimSetup) {
     const { mapping, stages: all } = setup;
@@ -110,6 +146,7 @@ export class FrameSpikes {
     this.slot = new FrameSlot(all, accStages, mapping.coresUsed, setup.sopMode === 'fixed');
     this.pending = setup.conn.cores.map(() => new Int32Array(16));
     this.pendingLen = new Int32Array(setup.conn.cores.length);
+    this.order = new Int32Array(Math.max(0, ...setup.conn.cores.map((c) => c.emitNeurons.length)));
   }
 
   /** The spikes of the frame with input `input`, packed into `out` at `offset`. */
@@ -152,6 +189,24 @@ export class FrameSpikes {
         }
       }
     }
-    this.layout.pack(slot.tau, slot.outputMembrane, out, offset);
+    const layout = this.layout;
+    for (let st = 0; st < slot.tau.length; st++) {
+      const o = layout.offsets[st]!;
+      if (o >= 0) out.set(slot.tau[st]!, offset + o);
+      out[offset + layout.countsOffset + st] = countSpikes(slot.tau[st]!);
+    }
+    out.set(slot.outputMembrane, offset + layout.membraneOffset);
+    // Each emitting core's window in emission order, as Emissions.queueWindow would sort it.
+    const q = this.order;
+    const base = offset + layout.orderOffset;
+    for (let c = 0; c < cores.length; c++) {
+      const o = layout.orderOffsets[c]!;
+      if (o < 0) continue;
+      const core = cores[c]!;
+      const emitStage = s.mapping.stages[core.mapIdx]!.emitStage;
+      const n = emissionOrder(core, slot.tau[emitStage]!, q);
+      out[base + o] = n;
+      for (let i = 0; i < n; i++) out[base + o + 1 + i] = q[i]!;
+    }
   }
 }

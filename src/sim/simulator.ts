@@ -8,7 +8,7 @@ import type { LayerLink, SimCore } from './connectivity.js';
 import { CoreCompute, countBiasSops } from './coreCompute.js';
 import { Emissions } from './emissions.js';
 import { FrameSlot, frameResultOf, type SimFrameResult } from './frameResult.js';
-import type { FrameSource } from './frameSpikes.js';
+import { type FrameSource, FrameSpikesLayout } from './frameSpikes.js';
 import { IdealSender, K_SPIKE_DELIVERY, PacketSender, type SpikePayload } from './packets.js';
 import type { SimSetup } from './setup.js';
 import { type SpikeFn, spikeOffsetNs, traceCoreSpikes } from './spikeTiming.js';
@@ -110,10 +110,16 @@ export class Simulator implements EventTarget {
     const accStages = all.map((st) => mapping.stages.some((m, i) => i > 0 && m.stage === st.stage));
     this.compute = this.source === null ? new CoreCompute(setup, this.M) : null;
     const floatAcc = setup.sopMode === 'fixed' && this.compute !== null;
-    this.slots = Array.from(
-      { length: this.M },
-      () => new FrameSlot(all, accStages, mapping.coresUsed, floatAcc),
-    );
+    // With a source, the slots also take the frame's spike counts and emission orders.
+    const layout = this.source !== null ? new FrameSpikesLayout(setup) : null;
+    this.slots = Array.from({ length: this.M }, () => {
+      const slot = new FrameSlot(all, accStages, mapping.coresUsed, floatAcc);
+      if (layout !== null) {
+        slot.spikeCounts = new Float64Array(all.length);
+        slot.emitOrder = new Int32Array(layout.orderLength);
+      }
+      return slot;
+    });
     const n = mapping.coresUsed;
     this.nextFrame = new Int32Array(n);
     this.inWindow = new Uint8Array(n);
@@ -141,7 +147,14 @@ export class Simulator implements EventTarget {
         : null;
     this.arrivals.sender = this.direct;
     this.packets = this.ideal === null ? new PacketSender(setup, noc) : null;
-    this.emissions = new Emissions(setup, kernel, this.direct, this.packets, srcStageOfLink);
+    this.emissions = new Emissions(
+      setup,
+      kernel,
+      this.direct,
+      this.packets,
+      srcStageOfLink,
+      layout?.orderOffsets ?? null,
+    );
     noc.attach(kernel, (p, d) => this.deliver(p, d));
   }
 
@@ -183,7 +196,7 @@ export class Simulator implements EventTarget {
   private inject(f: number): void {
     const slot = this.slotOf(f);
     slot.reset(f, this.ctl.keepTau || slot.frame < 0);
-    if (this.source !== null) this.source.load(f, slot.tau, slot.outputMembrane);
+    if (this.source !== null) this.source.load(f, slot);
     else {
       const { stages: all, network } = this.setup;
       this.compute!.clear(f % this.M);

@@ -6,7 +6,7 @@ import {
   placementNames,
 } from '../../src/hardware/config.js';
 import { DetailedNoc } from '../../src/hardware/noc/detailed.js';
-import type { SimFrameResult } from '../../src/sim/frameResult.js';
+import type { FrameSlot, SimFrameResult } from '../../src/sim/frameResult.js';
 import { FrameSpikes } from '../../src/sim/frameSpikes.js';
 import { type AsyncFrameSource, simulateFrames, simulateFramesFrom } from '../../src/sim/run.js';
 import { prepareSimulation, type SimSetup } from '../../src/sim/setup.js';
@@ -47,8 +47,8 @@ function emulatedPool(
   const source = {
     waits: 0,
     has: (f: number) => done.has(f),
-    load: (f: number, tau: readonly Float64Array[], membrane: Float64Array) => {
-      workers[0]!.layout.unpack(done.get(f)!, 0, tau, membrane);
+    load: (f: number, slot: FrameSlot) => {
+      workers[0]!.layout.unpack(done.get(f)!, 0, slot);
       done.delete(f);
     },
     until: async (f: number) => {
