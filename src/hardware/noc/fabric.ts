@@ -1,7 +1,7 @@
 import type { Kernel } from '../../kernel/kernel.js';
 import { InputBuffers } from './inputUnit.js';
 import { meshCoordinates, type NocPacket } from './network.js';
-import { neighbour, type RoutingFn, treeOutputs } from './routing.js';
+import { ADAPTIVE_PORT_ORDER, neighbour, type RoutingFn, treeOutputs } from './routing.js';
 import { RoutingUnit } from './routingUnit.js';
 import { NocStatsCollector } from './statsCollector.js';
 import { blockedBuffersReport } from './watchdog.js';
@@ -296,7 +296,7 @@ export abstract class Fabric {
    * Route computation (Garnet's `RoutingUnit`): the routing function's permitted ports (a
    * deterministic one through {@link RoutingUnit}), or the tree's outputs; an adaptive
    * function's choice goes to the permitted port whose downstream input port has the most free
-   * slots (ties: lowest port).
+   * slots (ties: the first in {@link ADAPTIVE_PORT_ORDER}, E before N and S).
    */
   computeRoute(r: number, w: number): number {
     const W = this.meshWidth;
@@ -310,7 +310,8 @@ export abstract class Fabric {
     if ((mask & (mask - 1)) === 0) return mask;
     let best = -1;
     let bestFree = -1;
-    for (let o = 0; o < 4; o++) {
+    for (let i = 0; i < ADAPTIVE_PORT_ORDER.length; i++) {
+      const o = ADAPTIVE_PORT_ORDER[i];
       if (!((mask >> o) & 1)) continue;
       let free = 0;
       const base = (r * PORTS + o) * this.vcs;

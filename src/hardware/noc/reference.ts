@@ -187,7 +187,8 @@ export function runReference(
               if (adaptive && mask & (mask - 1)) {
                 let best = -1;
                 let bestFree = -1;
-                for (let o = 0; o < 4; o++) {
+                // Ties go to the x direction: E first, then N or S.
+                for (const o of [1, 0, 2, 3]) {
                   if (!(mask & (1 << o))) continue;
                   const free = credits[r][o].reduce((a, b) => a + b, 0);
                   if (free > bestFree) [best, bestFree] = [o, free];

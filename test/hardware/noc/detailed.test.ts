@@ -123,6 +123,52 @@ describe('DetailedNoc properties (random traffic, both timing styles)', () => {
     );
   });
 
+  it('west-first with no congestion to adapt to takes XY routes (ties go east, not north)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          w: fc.integer({ min: 2, max: 6 }),
+          h: fc.integer({ min: 2, max: 6 }),
+          timing: fc.constantFrom('clocked', 'async'),
+          vcs: fc.integer({ min: 1, max: 3 }),
+          pairs: fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 8 }),
+        }),
+        (s) => {
+          const n = s.w * s.h;
+          // One packet at a time: each finds the network empty.
+          const packets: RefPacket[] = s.pairs.map(([a, b], id) => ({
+            id,
+            src: a % n,
+            dsts: [b % n],
+            flits: 1,
+            cycle: id * 200,
+          }));
+          const params = nocSchema.parse({
+            timing: s.timing,
+            routing: 'west-first',
+            virtualChannels: s.vcs,
+          });
+          const run = runDetailed(s.w, s.h, params, packets, 1);
+          for (const p of packets) {
+            const path = run.trace
+              .filter((e) => e.packetId === p.id)
+              .sort((a, b) => a.time - b.time)
+              .map((e) => e.outPort);
+            const want: number[] = [];
+            for (let here = p.src; ; ) {
+              const port = 31 - Math.clz32(xyRoute(here, p.dsts[0], s.w));
+              want.push(port);
+              if (port === 4) break;
+              here += [-s.w, 1, s.w, -1][port];
+            }
+            expect(path).toEqual(want);
+          }
+        },
+      ),
+      { seed: 2026, numRuns: 60 },
+    );
+  });
+
   it('a routing function with a cycle of channel dependences deadlocks: the watchdog reports the blocked buffers', () => {
     // On a 2x2 mesh, route everything clockwise around the ring 0 -> 1 -> 3 -> 2 -> 0.
     const clockwise = (here: number, dst: number) => {
